@@ -56,9 +56,7 @@ def extract(model: LoadedModel, texts: Sequence[str], index: list[int], *, max_l
     return AttentionBatch(index=list(index), attn=attn, mask=enc["attention_mask"].bool())
 
 
-def iter_attention(
-    model: LoadedModel, texts: Sequence[str], *, batch_size: int = 16, max_length: int = 256
-) -> Iterator[AttentionBatch]:
+def iter_attention(model: LoadedModel, texts: Sequence[str], *, batch_size: int = 16, max_length: int = 256) -> Iterator[AttentionBatch]:
     """Attention for all texts, batch by batch, in length order."""
     texts = check_texts(texts)
     for index in plan_batches(model, texts, batch_size=batch_size, max_length=max_length):

@@ -30,7 +30,7 @@ def make_baseline(
     size = tuple(int(s) for s in size)
     if kind == "random":
         rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-        m = rng.random(size + (L, L))
+        m = rng.random((*size, L, L))
         if causal:
             m = np.tril(m)
         return _rows_normalised(m)
@@ -44,4 +44,4 @@ def make_baseline(
     if causal:
         m = np.tril(m)
     m = _rows_normalised(m)
-    return np.broadcast_to(m, size + (L, L)).copy() if size else m
+    return np.broadcast_to(m, (*size, L, L)).copy() if size else m

@@ -57,9 +57,7 @@ class GaugeConfig:
         if self.entropy_norm not in ("support", "tokens"):
             raise GedigError(f"GaugeConfig.entropy_norm must be 'support' or 'tokens', got {self.entropy_norm!r}")
         if self.sp not in ("efficiency", "directed_strong", "relative_chain"):
-            raise GedigError(
-                f"GaugeConfig.sp must be 'efficiency', 'directed_strong' or 'relative_chain', got {self.sp!r}"
-            )
+            raise GedigError(f"GaugeConfig.sp must be 'efficiency', 'directed_strong' or 'relative_chain', got {self.sp!r}")
         if int(self.sp_pairs) < 1 or int(self.sp_sample_above) < 2:
             raise GedigError("GaugeConfig.sp_pairs must be ≥ 1 and sp_sample_above ≥ 2")
 

@@ -86,9 +86,7 @@ def _select(name: str, n: int, seed: int, min_chars: int, max_chars: int) -> pd.
     lengths = pool["text"].str.len()
     pool = pool[(lengths >= min_chars) & (lengths <= max_chars)].reset_index(drop=True)
     if n > len(pool):
-        raise GedigError(
-            f"corpus {name!r} has only {len(pool)} texts of {min_chars}–{max_chars} characters; cannot draw n = {n}"
-        )
+        raise GedigError(f"corpus {name!r} has only {len(pool)} texts of {min_chars}–{max_chars} characters; cannot draw n = {n}")
     rng = np.random.default_rng(seed)
     return pool.iloc[np.sort(rng.choice(len(pool), size=n, replace=False))].reset_index(drop=True)
 
@@ -98,7 +96,9 @@ def load_texts(name: str = "wiki-summaries", *, n: int = 200, seed: int = 0, min
     return _select(name, n, seed, min_chars, max_chars)["text"].tolist()
 
 
-def load_labelled(name: str = "rotten-tomatoes", *, n: int, seed: int = 0, min_chars: int = 1, max_chars: int = 10_000, balanced: bool = True) -> pd.DataFrame:
+def load_labelled(
+    name: str = "rotten-tomatoes", *, n: int, seed: int = 0, min_chars: int = 1, max_chars: int = 10_000, balanced: bool = True
+) -> pd.DataFrame:
     """A labelled sample (columns ``text``, ``label``) for fine-tuning; ``balanced`` draws n/2 per class."""
     if name not in ("rotten-tomatoes", "sst2"):
         raise GedigError(f"corpus {name!r} has no labels; labelled corpora: rotten-tomatoes, sst2")

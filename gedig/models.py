@@ -180,6 +180,9 @@ def load_model(name: str, *, device: str | torch.device = "auto", dtype: torch.d
     kwargs: dict[str, Any] = {"attn_implementation": "eager"}
     if info.get("hub"):
         kwargs["local_files_only"] = not hub_reachable()
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # loading bars would clutter notebooks; our own bars show progress
     try:
         tokenizer = AutoTokenizer.from_pretrained(source, **{k: v for k, v in kwargs.items() if k != "attn_implementation"})
         if random_init:
@@ -195,13 +198,15 @@ def load_model(name: str, *, device: str | torch.device = "auto", dtype: torch.d
         raise GedigError(f"could not load model {base!r}: {str(exc).splitlines()[0]}") from None
     except ValueError as exc:
         raise GedigError(f"could not load model {base!r}: {str(exc).splitlines()[0]}") from None
+    finally:
+        hf_logging.enable_progress_bar()
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token or tokenizer.unk_token
     tokenizer.padding_side = "right"
     model.config.output_attentions = True
     model = model.to(device=dev, dtype=dtype or torch.float32).eval()
     cfg = model.config
-    n_layers = getattr(cfg, "num_hidden_layers", None) or getattr(cfg, "n_layer")
-    n_heads = getattr(cfg, "num_attention_heads", None) or getattr(cfg, "n_head")
+    n_layers = getattr(cfg, "num_hidden_layers", None) or cfg.n_layer
+    n_heads = getattr(cfg, "num_attention_heads", None) or cfg.n_head
     causal = _detect_causal(model, tokenizer, dev)
     return LoadedModel(name=name, model=model, tokenizer=tokenizer, causal=causal, n_layers=int(n_layers), n_heads=int(n_heads), device=dev)

