@@ -10,12 +10,25 @@ __version__ = "0.1.0"
 
 tune_allocator()
 
+from . import stats  # noqa: E402  (after __version__: provenance reads it)
+from .corpora import CORPORA, load_labelled, load_texts  # noqa: E402
+from .models import EMBEDDED, LoadedModel, load_model  # noqa: E402
+from .scoring import score  # noqa: E402
+
 __all__ = [
     "BASELINES",
+    "CORPORA",
+    "EMBEDDED",
     "PRESETS",
     "GaugeConfig",
     "GaugeResult",
     "GedigError",
+    "LoadedModel",
     "gauge",
+    "load_labelled",
+    "load_model",
+    "load_texts",
     "make_baseline",
+    "score",
+    "stats",
 ]

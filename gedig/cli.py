@@ -102,6 +102,13 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     return 0 if all(checks.values()) else 1
 
 
+def _cmd_book(args: argparse.Namespace) -> int:
+    from .book import build
+
+    build(size=args.size, force=args.force)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m gedig", description="geDIG gauge on Transformer attention")
     parser.add_argument("--version", action="version", version=f"gedig {__version__}")
@@ -133,6 +140,11 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--n", type=int, default=200, help="texts per model")
     b.add_argument("--heads", type=int, default=2000, help="synthetic matrices per length")
     b.set_defaults(func=_cmd_bench)
+
+    k = sub.add_parser("book", help="execute the notebooks, evaluate the claims and build the HTML book")
+    k.add_argument("--size", default="full", choices=["full", "ci"], help="full: default sizes; ci: small texts counts")
+    k.add_argument("--force", action="store_true", help="re-execute notebooks even when unchanged")
+    k.set_defaults(func=_cmd_book, model=[])
 
     args = parser.parse_args(argv)
     if getattr(args, "model", None) is None:

@@ -1,0 +1,147 @@
+"""The claims registry: each checkable statement of the paper, a predicate, and a computed verdict.
+
+Notebooks write what they measured to small JSON files (flat ``key: value``); ``evaluate`` reads
+them, applies each claim's predicate and returns a table whose verdicts come from the data, never
+from the registry text. A measure a claim needs but no notebook wrote is an error, not a blank.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from .errors import GedigError
+
+VERDICTS = ("reproduced", "partly reproduced", "not reproduced", "not checkable offline")
+REGISTRY = Path(__file__).with_name("claims.yml")
+
+
+def load_registry(path: Path | str = REGISTRY) -> list[dict[str, Any]]:
+    claims = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    ids = [c["id"] for c in claims]
+    if len(ids) != len(set(ids)):
+        raise GedigError("claims.yml has duplicate ids")
+    return claims
+
+
+def load_measures(folder: Path | str) -> dict[str, Any]:
+    """All ``*.json`` measure files of an executed-notebook folder merged into one dict."""
+    out: dict[str, Any] = {}
+    for path in sorted(Path(folder).glob("*.json")):
+        out.update(json.loads(path.read_text(encoding="utf-8")))
+    return out
+
+
+def write_measures(measures: Mapping[str, Any], path: Path | str) -> None:
+    """Write a notebook's measures (floats, bools, ints, strings), atomically."""
+    from .cache import atomic_write_text
+
+    def clean(v: Any) -> Any:
+        if hasattr(v, "item"):
+            v = v.item()
+        if isinstance(v, float) and not math.isfinite(v):
+            return None
+        return v
+
+    atomic_write_text(json.dumps({k: clean(v) for k, v in measures.items()}, indent=1, sort_keys=True), Path(path))
+
+
+def _verdict_value(values: list[float], claim: dict[str, Any]) -> str:
+    target, tol = float(claim["paper_value"]), float(claim["tolerance"])
+    close = [abs(v - target) <= tol for v in values]
+    same_sign = [v * target > 0 for v in values]
+    if all(close):
+        return "reproduced"
+    if any(close) or all(same_sign):
+        return "partly reproduced"
+    return "not reproduced"
+
+
+def _verdict_bound(values: list[float], claim: dict[str, Any]) -> str:
+    bound = float(claim["bound"])
+    ok = [(v > bound) if claim["check"] == "above" else (v < bound) for v in values]
+    return "reproduced" if all(ok) else "partly reproduced" if any(ok) else "not reproduced"
+
+
+def _verdict_true(values: list[Any], claim: dict[str, Any]) -> str:
+    ok = [bool(v) for v in values]
+    return "reproduced" if all(ok) else "partly reproduced" if any(ok) else "not reproduced"
+
+
+CHECKS = {"value": _verdict_value, "above": _verdict_bound, "below": _verdict_bound, "true": _verdict_true}
+
+
+def evaluate(measures: Mapping[str, Any], registry: list[dict[str, Any]] | None = None) -> pd.DataFrame:
+    """One row per claim: the paper's words and value, what we measured, the predicate, the verdict."""
+    rows = []
+    for claim in registry if registry is not None else load_registry():
+        check = claim["check"]
+        if check == "offline":
+            measured, verdict = "—", "not checkable offline"
+        else:
+            if check not in CHECKS:
+                raise GedigError(f"claim {claim['id']}: unknown check {check!r}")
+            keys = claim["measures"]
+            missing = [k for k in keys if k not in measures or measures[k] is None]
+            if missing:
+                raise GedigError(f"claim {claim['id']} needs measures no notebook produced: {missing}")
+            values = [measures[k] for k in keys]
+            verdict = CHECKS[check](values, claim)
+            measured = "; ".join(f"{_short(k)} = {_fmt(v)}" for k, v in zip(keys, values, strict=True))
+        rows.append(
+            {
+                "id": claim["id"],
+                "section": claim["section"],
+                "claim": claim["claim"],
+                "paper": claim.get("paper", ""),
+                "author_code": claim.get("author_code", ""),
+                "measured": measured,
+                "predicate": _describe(claim),
+                "verdict": verdict,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def tally(table: pd.DataFrame) -> dict[str, int]:
+    return {v: int((table["verdict"] == v).sum()) for v in VERDICTS}
+
+
+def _short(key: str) -> str:
+    return key.split(".", 1)[1] if "." in key else key
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, float):
+        return f"{v:.2e}" if (v != 0 and abs(v) < 1e-3) else f"{v:+.3f}" if abs(v) < 10 else f"{v:.3g}"
+    return str(v)
+
+
+def _describe(claim: dict[str, Any]) -> str:
+    check = claim["check"]
+    if check == "value":
+        return f"|measured − {claim['paper_value']}| ≤ {claim['tolerance']} (same sign: partly)"
+    if check in ("above", "below"):
+        return f"each {'>' if check == 'above' else '<'} {claim['bound']} (some: partly)"
+    if check == "true":
+        return "each holds (some: partly)"
+    return claim.get("why_offline", "needs a model or data set that cannot be had offline")
+
+
+def render_markdown(table: pd.DataFrame) -> str:
+    """The claims table as MyST markdown (one row per claim), with the verdict tally on top."""
+    counts = tally(table)
+    lines = ["| verdict | claims |", "|---|---|"] + [f"| {v} | {n} |" for v, n in counts.items()]
+    lines += ["", "| id | section | the paper says | paper's value | author's code | measured here | predicate | verdict |", "|---|---|---|---|---|---|---|---|"]
+    for r in table.itertuples():
+        cells = [r.id, r.section, r.claim, r.paper, r.author_code, r.measured, r.predicate, f"**{r.verdict}**"]
+        lines.append("| " + " | ".join(str(c).replace("|", "\\|").replace("\n", " ") for c in cells) + " |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,23 @@
+"""Reference data typed from the paper and the author's stored outputs (each file names its source)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+HERE = Path(__file__).parent
+
+
+def paper_table2() -> pd.DataFrame:
+    """The paper's Table 2 beside the author's stored values (LLM rows)."""
+    return pd.read_csv(HERE / "paper_table2.csv", comment="#")
+
+
+def author_llm_by_layer() -> pd.DataFrame:
+    """Per-layer F and ΔF vs random of the author's executed Phi-3 / Llama-3 / Llama-3.1 run."""
+    return pd.read_csv(HERE / "author_llm_by_layer.csv", comment="#")
+
+
+PAPER_BERT_LAYERS = {"layer 0": -0.34, "layers 1–2": -0.24, "layers 3+": -0.25}
+"""Section 5.3's BERT per-layer F (read off Figure 2 by the paper's text)."""
