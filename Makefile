@@ -1,10 +1,10 @@
-# Two entry points for a fresh machine: `make h1` (main job) and `make test`. Both set up first.
+# Two entry points for a fresh machine: `make book` (main job) and `make test`. Both set up first.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup h1 test lint bench clean
+.PHONY: setup book book-ci h1 test lint bench clean
 
 $(STAMP): requirements/base.txt requirements/lock.txt requirements/assets.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,6 +15,12 @@ $(STAMP): requirements/base.txt requirements/lock.txt requirements/assets.txt py
 
 setup: $(STAMP)
 
+book: setup
+	$(PY) -m gedig book --size full
+
+book-ci: setup
+	$(PY) -m gedig book --size ci
+
 h1: setup
 	$(PY) -m gedig score --model minilm-l6 --model smollm2-135m --corpus wiki-summaries --n 200 --preset published
 
@@ -22,10 +28,10 @@ bench: setup
 	$(PY) -m gedig bench
 
 lint: setup
-	$(PY) -m ruff check gedig tests
+	$(PY) -m ruff check gedig tests notebooks
 
 test: setup lint
 	$(PY) -m pytest -q
 
 clean:
-	rm -rf _build .pytest_cache .ruff_cache .hypothesis
+	rm -rf _build .pytest_cache .ruff_cache .hypothesis book/executed book/_generated

@@ -25,7 +25,21 @@ def h1_measures(summary: pd.DataFrame, controls: pd.DataFrame | None = None) -> 
     ``trained_exceeds_control``: its ΔF_random exceeds the untrained one's and the CIs do not overlap.
     """
     out: dict[str, object] = {}
-    stats_ = ("F_real", "F_base", "dF", "dF_std", "win_rate", "d_pooled", "d_z", "d_z_text", "p_t", "p_wilcoxon", "ci_low", "ci_high", "n_texts")
+    stats_ = (
+        "F_real",
+        "F_base",
+        "dF",
+        "dF_std",
+        "win_rate",
+        "d_pooled",
+        "d_z",
+        "d_z_text",
+        "p_t",
+        "p_wilcoxon",
+        "ci_low",
+        "ci_high",
+        "n_texts",
+    )
     for r in summary.itertuples():
         for s in stats_:
             out[f"h1.{r.model}.{r.preset}.{r.baseline}.{s}"] = getattr(r, s)
@@ -33,7 +47,9 @@ def h1_measures(summary: pd.DataFrame, controls: pd.DataFrame | None = None) -> 
         out[f"h1.{model}.{preset}.all_positive"] = bool(((g["dF"] > 0) & (g["ci_low"] > 0)).all())
     if controls is not None:
         for r in summary[summary["baseline"] == "random"].itertuples():
-            c = controls[(controls["model"] == f"{r.model}@random-init") & (controls["preset"] == r.preset) & (controls["baseline"] == "random")]
+            c = controls[
+                (controls["model"] == f"{r.model}@random-init") & (controls["preset"] == r.preset) & (controls["baseline"] == "random")
+            ]
             if len(c):
                 c = c.iloc[0]
                 out[f"h1.{r.model}.{r.preset}.random.control_dF"] = float(c["dF"])
@@ -113,7 +129,17 @@ def threshold_sweep(tables: dict[str, pd.DataFrame], *, model: str) -> tuple[pd.
     rows = []
     for label, df in tables.items():
         s = summarize(df, baselines=["random"]).iloc[0]
-        rows.append({"threshold": label, "F_real": s["F_real"], "F_random": s["F_base"], "dF": s["dF"], "win_rate": s["win_rate"], "ci_low": s["ci_low"], "ci_high": s["ci_high"]})
+        rows.append(
+            {
+                "threshold": label,
+                "F_real": s["F_real"],
+                "F_random": s["F_base"],
+                "dF": s["dF"],
+                "win_rate": s["win_rate"],
+                "ci_low": s["ci_low"],
+                "ci_high": s["ci_high"],
+            }
+        )
     table = pd.DataFrame(rows)
     pct = table[table["threshold"].str.startswith("q=")]
     fixed = table[table["threshold"].str.startswith("τ=")]
@@ -139,7 +165,11 @@ def chain_examples(L: int = 12, *, n_random: Sequence[int] = (1, 3, 6, 12, 24), 
     """Figure 1's graphs as attention: a chain, the chain plus one long shortcut, a short local
     shortcut, and the chain plus k random edges."""
     chain = [(i, i + 1) for i in range(L - 1)]
-    out = {"chain": graph_attention(L, chain), "chain + long shortcut": graph_attention(L, [*chain, (0, L - 1)]), "chain + local shortcut": graph_attention(L, [*chain, (0, 2)])}
+    out = {
+        "chain": graph_attention(L, chain),
+        "chain + long shortcut": graph_attention(L, [*chain, (0, L - 1)]),
+        "chain + local shortcut": graph_attention(L, [*chain, (0, 2)]),
+    }
     rng = np.random.default_rng(seed)
     pool = [(i, j) for i in range(L) for j in range(i + 2, L)]
     order = rng.permutation(len(pool))
@@ -158,7 +188,16 @@ def figure1_table(examples: dict[str, np.ndarray], *, lam: float = 1.0, gamma: f
     rows = []
     for name, A in examples.items():
         r = gauge(A, config=cfg)
-        rows.append({"graph": name, "edges": int(r.n_edges), "delta_epc": float(r.delta_epc), "delta_sp_rel": float(r.delta_sp), "delta_h": float(r.delta_h), "F": float(r.F)})
+        rows.append(
+            {
+                "graph": name,
+                "edges": int(r.n_edges),
+                "delta_epc": float(r.delta_epc),
+                "delta_sp_rel": float(r.delta_sp),
+                "delta_h": float(r.delta_h),
+                "F": float(r.F),
+            }
+        )
     t = pd.DataFrame(rows)
     t["F_struct"] = t["delta_epc"] - lam * gamma * t["delta_sp_rel"]
     base = t.iloc[0]
@@ -169,7 +208,9 @@ def figure1_table(examples: dict[str, np.ndarray], *, lam: float = 1.0, gamma: f
     return t
 
 
-def two_stage_gate(A: np.ndarray, *, theta_ag: float, theta_dg: float, hops: Sequence[int] = (1, 2, 3, 4), lam: float = 1.0, gamma: float = 0.5) -> dict[str, float | bool]:
+def two_stage_gate(
+    A: np.ndarray, *, theta_ag: float, theta_dg: float, hops: Sequence[int] = (1, 2, 3, 4), lam: float = 1.0, gamma: float = 0.5
+) -> dict[str, float | bool]:
     """Our operationalisation of the paper's AG/DG gate (it gives no formula).
 
     g0 = ΔEPC − λ·ΔH is the 0-hop view (cost and uncertainty, no paths); the AG fires when

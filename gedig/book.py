@@ -23,9 +23,7 @@ from .errors import GedigError
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ("01_theory", "02_graph_mapping", "03_h1_real_vs_random", "04_h2_layer_transition", "05_head_diversity")
-EXECUTED = ROOT / "book" / "executed"
-GENERATED = ROOT / "book" / "_generated"
-VENDOR = ROOT / "book" / "vendor"
+SITE_FILES = ("_config.yml", "_toc.yml", "book/intro.md", "book/claims.md", "book/provenance.md", "book/data.md")
 MATHJAX_VERSION = "3.2.2"
 SIZES: dict[str, dict[str, dict[str, Any]]] = {
     "full": {},
@@ -51,13 +49,14 @@ def _stamp(name: str, parameters: dict[str, Any]) -> str:
     return hashlib.sha256(src + json.dumps(parameters, sort_keys=True).encode() + _library_hash().encode()).hexdigest()
 
 
-def execute(names: tuple[str, ...] = NOTEBOOKS, *, size: str = "full", force: bool = False, out_dir: Path = EXECUTED) -> dict[str, float]:
-    """Execute notebooks into ``out_dir``; returns seconds per notebook (0 when reused)."""
+def execute(names: tuple[str, ...] = NOTEBOOKS, *, size: str = "full", force: bool = False, site: Path = ROOT) -> dict[str, float]:
+    """Execute notebooks into ``site/book/executed``; returns seconds per notebook (0 when reused)."""
     import jupytext
     import papermill
 
     if size not in SIZES:
         raise GedigError(f"unknown size {size!r}; choose one of {', '.join(SIZES)}")
+    out_dir = site / "book" / "executed"
     out_dir.mkdir(parents=True, exist_ok=True)
     timings: dict[str, float] = {}
     for name in names:
@@ -85,35 +84,43 @@ def execute(names: tuple[str, ...] = NOTEBOOKS, *, size: str = "full", force: bo
     return timings
 
 
-def write_claims(out_dir: Path = EXECUTED, generated: Path = GENERATED) -> dict[str, int]:
+def write_claims(site: Path = ROOT) -> dict[str, int]:
     """Evaluate every registered claim on the notebooks' measures; write the claims table, the
     tally for the first page and the provenance table of the executed notebooks."""
-    measures = load_measures(out_dir)
+    generated = site / "book" / "_generated"
+    measures = load_measures(site / "book" / "executed")
     table = evaluate(measures)
     counts = tally(table)
     atomic_write_text(render_markdown(table), generated / "claims_table.md")
     tally_md = ", ".join(f"**{n}** {v}" for v, n in counts.items())
-    atomic_write_text(f"Of {len(table)} registered claims: {tally_md}. Every verdict is computed from the executed notebooks (see [Claims](claims.md)).\n", generated / "tally.md")
+    atomic_write_text(
+        f"Of {len(table)} registered claims: {tally_md}. Every verdict is computed from the executed notebooks (see [Claims](claims.md)).\n",
+        generated / "tally.md",
+    )
     rows = ["| notebook | git commit | code version | gedig | torch | executed (UTC) | parameters |", "|---|---|---|---|---|---|---|"]
     for name in NOTEBOOKS:
         k = f"provenance.{name}"
         if f"{k}.code_version" in measures:
             params = str(measures[f"{k}.parameters"]).replace("|", "\\|")
-            rows.append(f"| {name} | {measures[f'{k}.git_commit']} | {measures[f'{k}.code_version']} | {measures[f'{k}.gedig']} | {measures[f'{k}.torch']} | {measures[f'{k}.executed_at']} | `{params}` |")
+            rows.append(
+                f"| {name} | {measures[f'{k}.git_commit']} | {measures[f'{k}.code_version']} | {measures[f'{k}.gedig']} | {measures[f'{k}.torch']} | {measures[f'{k}.executed_at']} | `{params}` |"
+            )
     atomic_write_text("\n".join(rows) + "\n", generated / "provenance_table.md")
     return counts
 
 
-def vendor_mathjax(vendor: Path = VENDOR) -> Path:
+def vendor_mathjax(site: Path = ROOT) -> Path:
     """MathJax 3 from the npm registry into book/vendor/mathjax (served locally: the book works offline)."""
-    target = vendor / "mathjax"
+    target = site / "book" / "vendor" / "mathjax"
     if (target / "tex-mml-chtml.js").exists():
         return target
     npm = shutil.which("npm")
     if npm is None:
         raise GedigError("npm is needed once to fetch MathJax for the offline book (apt-get install npm, or any Node.js)")
     prefix = ROOT / ".cache" / "npm"
-    subprocess.run([npm, "install", "--no-save", "--no-audit", "--no-fund", "--prefix", str(prefix), f"mathjax@{MATHJAX_VERSION}"], check=True)
+    subprocess.run(
+        [npm, "install", "--no-save", "--no-audit", "--no-fund", "--prefix", str(prefix), f"mathjax@{MATHJAX_VERSION}"], check=True
+    )
     es5 = prefix / "node_modules" / "mathjax" / "es5"
     target.mkdir(parents=True, exist_ok=True)
     shutil.copy2(es5 / "tex-mml-chtml.js", target / "tex-mml-chtml.js")
@@ -122,21 +129,31 @@ def vendor_mathjax(vendor: Path = VENDOR) -> Path:
     return target
 
 
-def build_html() -> float:
+def build_html(site: Path = ROOT) -> float:
     """jupyter-book build with warnings as errors; returns seconds."""
     t0 = time.perf_counter()
     exe = Path(sys.executable).with_name("jupyter-book")
-    subprocess.run([str(exe), "build", str(ROOT), "-W", "-n", "--keep-going"], check=True, cwd=ROOT)
+    result = subprocess.run([str(exe), "build", str(site), "-W", "-n", "--keep-going"], cwd=site, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise GedigError(f"jupyter-book build failed (warnings count as errors):\n{result.stdout[-4000:]}\n{result.stderr[-2000:]}")
     return time.perf_counter() - t0
 
 
-def build(*, size: str = "full", force: bool = False) -> dict[str, Any]:
+def new_site(target: Path) -> Path:
+    """A copy of the book's sources (config, toc, pages) in ``target``, to build away from the repository."""
+    for rel in SITE_FILES:
+        (target / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / rel, target / rel)
+    return target
+
+
+def build(*, size: str = "full", force: bool = False, site: Path = ROOT) -> dict[str, Any]:
     """The whole book: notebooks, claims, MathJax, HTML. Returns timings and the verdict tally."""
     t0 = time.perf_counter()
-    timings = execute(size=size, force=force)
-    counts = write_claims()
-    vendor_mathjax()
-    html = build_html()
+    timings = execute(size=size, force=force, site=site)
+    counts = write_claims(site)
+    vendor_mathjax(site)
+    html = build_html(site)
     total = time.perf_counter() - t0
     print(f"[book] notebooks {sum(timings.values()):.1f} s, html {html:.1f} s, total {total:.1f} s; verdicts {counts}", file=sys.stderr)
     return {"notebooks": timings, "html_s": html, "total_s": total, "tally": counts}

@@ -140,7 +140,11 @@ def render_markdown(table: pd.DataFrame) -> str:
     """The claims table as MyST markdown (one row per claim), with the verdict tally on top."""
     counts = tally(table)
     lines = ["| verdict | claims |", "|---|---|"] + [f"| {v} | {n} |" for v, n in counts.items()]
-    lines += ["", "| id | section | the paper says | paper's value | author's code | measured here | predicate | verdict |", "|---|---|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        "| id | section | the paper says | paper's value | author's code | measured here | predicate | verdict |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for r in table.itertuples():
         cells = [r.id, r.section, r.claim, r.paper, r.author_code, r.measured, r.predicate, f"**{r.verdict}**"]
         lines.append("| " + " | ".join(str(c).replace("|", "\\|").replace("\n", " ") for c in cells) + " |")

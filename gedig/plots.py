@@ -14,7 +14,15 @@ from .config import GaugeConfig
 from .measure import gauge
 
 
-def attention_panel(A: np.ndarray, *, tokens: Sequence[str] | None = None, title: str = "", config: GaugeConfig | None = None, causal: bool = False, axes=None):
+def attention_panel(
+    A: np.ndarray,
+    *,
+    tokens: Sequence[str] | None = None,
+    title: str = "",
+    config: GaugeConfig | None = None,
+    causal: bool = False,
+    axes=None,
+):
     """A head as a heatmap (edges outlined) beside its thresholded graph, with the gauge terms in the title."""
     cfg = config or GaugeConfig.published()
     A = np.asarray(A, dtype=float)
@@ -27,14 +35,27 @@ def attention_panel(A: np.ndarray, *, tokens: Sequence[str] | None = None, title
     ii, jj = np.nonzero(A > tau)
     ax_h.scatter(jj + 0.5, ii + 0.5, s=8, c="red", marker="s", label=f"A > τ = {tau:.3g}")
     ax_h.legend(loc="upper right", fontsize=7, frameon=True)
-    ax_h.set_title(f"{title}\nF = {float(r.F):+.3f}  ΔEPC {float(r.delta_epc):.3f}  ΔH {float(r.delta_h):.3f}  ΔSP {float(r.delta_sp):.3f}", fontsize=9)
+    ax_h.set_title(
+        f"{title}\nF = {float(r.F):+.3f}  ΔEPC {float(r.delta_epc):.3f}  ΔH {float(r.delta_h):.3f}  ΔSP {float(r.delta_sp):.3f}", fontsize=9
+    )
     ax_h.set_xlabel("key j")
     ax_h.set_ylabel("query i")
     G = nx.DiGraph()
     G.add_nodes_from(range(len(A)))
     G.add_edges_from((int(i), int(j)) for i, j in zip(ii, jj, strict=True) if i != j)
     pos = nx.circular_layout(G)
-    nx.draw_networkx(G, pos, ax=ax_g, node_size=120, font_size=6, arrowsize=6, width=0.6, node_color="#4c72b0", font_color="white", labels={k: (tokens[k] if tokens else k) for k in G.nodes} if tokens else None)
+    nx.draw_networkx(
+        G,
+        pos,
+        ax=ax_g,
+        node_size=120,
+        font_size=6,
+        arrowsize=6,
+        width=0.6,
+        node_color="#4c72b0",
+        font_color="white",
+        labels={k: (tokens[k] if tokens else k) for k in G.nodes} if tokens else None,
+    )
     ax_g.set_title(f"thresholded graph: {int(r.n_edges)} edges (self-loops not drawn)", fontsize=9)
     ax_g.axis("off")
     return axes

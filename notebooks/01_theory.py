@@ -87,7 +87,9 @@ ax.legend()
 # %%
 shortcut_gain = float(long.gain_per_edge)
 last_random_gain = float(random_rows["gain_per_edge"].iloc[-1])
-print(f"one long shortcut: gain per edge {shortcut_gain:+.4f}; {int(random_rows['added_edges'].iloc[-1])} random edges: {last_random_gain:+.4f} per edge")
+print(
+    f"one long shortcut: gain per edge {shortcut_gain:+.4f}; {int(random_rows['added_edges'].iloc[-1])} random edges: {last_random_gain:+.4f} per edge"
+)
 print("the shortcut pays more per edge than every random-edge set:", bool(shortcut_gain > random_rows["gain_per_edge"].max()))
 
 # %% [markdown]
@@ -104,7 +106,12 @@ print("the shortcut pays more per edge than every random-edge set:", bool(shortc
 # %%
 chain_gate = analysis.two_stage_gate(examples["chain"], theta_ag=0.0, theta_dg=0.0, lam=lam, gamma=gamma)
 theta_ag, theta_dg = chain_gate["g0"] + 0.005, chain_gate["g_min"] - 0.02
-gates = pd.DataFrame([{"graph": name, **analysis.two_stage_gate(A, theta_ag=theta_ag, theta_dg=theta_dg, lam=lam, gamma=gamma)} for name, A in examples.items()])
+gates = pd.DataFrame(
+    [
+        {"graph": name, **analysis.two_stage_gate(A, theta_ag=theta_ag, theta_dg=theta_dg, lam=lam, gamma=gamma)}
+        for name, A in examples.items()
+    ]
+)
 gates
 
 # %% [markdown]
@@ -128,7 +135,16 @@ rows = []
 for mname, A in matrices.items():
     for pname, cfg in presets.items():
         r = gedig.gauge(A, causal=mname.startswith("causal"), config=cfg)
-        rows.append({"matrix": mname, "preset": pname, "F": float(r.F), "delta_epc": float(r.delta_epc), "delta_h": float(r.delta_h), "delta_sp": float(r.delta_sp)})
+        rows.append(
+            {
+                "matrix": mname,
+                "preset": pname,
+                "F": float(r.F),
+                "delta_epc": float(r.delta_epc),
+                "delta_h": float(r.delta_h),
+                "delta_sp": float(r.delta_sp),
+            }
+        )
 readings = pd.DataFrame(rows)
 readings.pivot(index="matrix", columns="preset", values="F")
 

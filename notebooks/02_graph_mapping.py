@@ -107,8 +107,12 @@ plt.tight_layout()
 texts = gedig.load_texts(corpus, n=n_texts, seed=seed)
 sweeps, measures = {}, {}
 for name, model in loaded.items():
-    tables = {f"q={q}": gedig.score(model, texts, config=gedig.GaugeConfig.published(q=q), baselines=("random",), seed=seed) for q in quantiles}
-    tables[f"τ={fixed_tau}"] = gedig.score(model, texts, config=gedig.GaugeConfig.published(tau=fixed_tau), baselines=("random",), seed=seed)
+    tables = {
+        f"q={q}": gedig.score(model, texts, config=gedig.GaugeConfig.published(q=q), baselines=("random",), seed=seed) for q in quantiles
+    }
+    tables[f"τ={fixed_tau}"] = gedig.score(
+        model, texts, config=gedig.GaugeConfig.published(tau=fixed_tau), baselines=("random",), seed=seed
+    )
     sweep, m = analysis.threshold_sweep(tables, model=name)
     sweeps[name] = sweep.assign(model=name)
     measures.update(m)

@@ -51,7 +51,11 @@ summary = stats.summarize(pd.concat(tables.values(), ignore_index=True), seed=se
 
 # %%
 cols = ["model", "preset", "baseline", "F_real", "F_base", "dF", "win_rate", "d_pooled", "d_z", "p_t", "p_wilcoxon", "ci_low", "ci_high"]
-summary[cols].style.format({c: "{:+.4f}" for c in ["F_real", "F_base", "dF", "ci_low", "ci_high"]} | {c: "{:.3f}" for c in ["win_rate", "d_pooled", "d_z"]} | {"p_t": "{:.1e}", "p_wilcoxon": "{:.1e}"}).hide(axis="index")
+summary[cols].style.format(
+    {c: "{:+.4f}" for c in ["F_real", "F_base", "dF", "ci_low", "ci_high"]}
+    | {c: "{:.3f}" for c in ["win_rate", "d_pooled", "d_z"]}
+    | {"p_t": "{:.1e}", "p_wilcoxon": "{:.1e}"}
+).hide(axis="index")
 
 # %% [markdown]
 # The Table 2 layout (ΔF per baseline), ours beside the paper's and the author's stored run:
@@ -61,7 +65,11 @@ ours = summary.pivot_table(index=["model", "preset"], columns="baseline", values
 ours
 
 # %%
-paper = paper_table2().pivot_table(index="model", columns="baseline", values=["paper", "author_stored"]).reindex(columns=list(gedig.BASELINES), level=1)
+paper = (
+    paper_table2()
+    .pivot_table(index="model", columns="baseline", values=["paper", "author_stored"])
+    .reindex(columns=list(gedig.BASELINES), level=1)
+)
 paper
 
 # %%
@@ -69,7 +77,10 @@ fig, axes = plt.subplots(1, len(presets), figsize=(6 * len(presets), 3.5), squee
 for ax, preset in zip(axes[0], presets, strict=True):
     part = summary[summary["preset"] == preset]
     dF = part.pivot(index="baseline", columns="model", values="dF").reindex(list(gedig.BASELINES))
-    err = [dF - part.pivot(index="baseline", columns="model", values="ci_low").reindex(dF.index), part.pivot(index="baseline", columns="model", values="ci_high").reindex(dF.index) - dF]
+    err = [
+        dF - part.pivot(index="baseline", columns="model", values="ci_low").reindex(dF.index),
+        part.pivot(index="baseline", columns="model", values="ci_high").reindex(dF.index) - dF,
+    ]
     dF.plot.bar(ax=ax, yerr=[[err[0][c], err[1][c]] for c in dF.columns], capsize=2, rot=0)
     ax.axhline(0, color="grey", linewidth=0.8)
     ax.set_title(f"ΔF = F_real − F_baseline ({preset})")
@@ -88,7 +99,10 @@ plt.tight_layout()
 summary[summary["baseline"] == "random"][["model", "preset", "dF", "d_pooled", "d_z", "d_z_text", "n_texts", "n_rows", "p_t"]]
 
 # %%
-measures = analysis.h1_measures(summary[~summary["model"].str.endswith("@random-init")], controls=summary[summary["model"].str.endswith("@random-init")] if controls else None)
+measures = analysis.h1_measures(
+    summary[~summary["model"].str.endswith("@random-init")],
+    controls=summary[summary["model"].str.endswith("@random-init")] if controls else None,
+)
 parameters = {"models": models, "controls": controls, "presets": presets, "corpus": corpus, "n_texts": n_texts, "seed": seed}
 write_measures({**measures, **record("03_h1_real_vs_random", parameters)}, "03_h1_real_vs_random.json")
 {k: v for k, v in measures.items() if k.endswith(("all_positive", "trained_exceeds_control"))}

@@ -1,0 +1,109 @@
+"""The book, end to end at CI size: every notebook executes through papermill, writes its
+measures and figures, every registered claim gets a computed verdict, the HTML builds with
+warnings as errors, and a real browser loads every page offline with images and maths rendered."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+
+import nbformat
+import pytest
+
+from gedig.book import NOTEBOOKS, SIZES, build, new_site
+from gedig.claims import VERDICTS, evaluate, load_measures, load_registry
+
+pytestmark = pytest.mark.slow
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    target = new_site(tmp_path_factory.mktemp("site"))
+    report = build(size="ci", site=target)
+    (target / "report.json").write_text(json.dumps(report, default=str))
+    return target
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_notebook_executed_without_errors_and_with_figures(site, name):
+    nb = nbformat.read(site / "book" / "executed" / f"{name}.ipynb", as_version=4)
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    assert not [o for o in outputs if o.get("output_type") == "error"]
+    assert any("image/png" in o.get("data", {}) for o in outputs), f"{name} produced no figure"
+    tags = [t for c in nb.cells for t in c.get("metadata", {}).get("tags", [])]
+    assert "parameters" in tags
+    assert ("injected-parameters" in tags) == bool(SIZES["ci"].get(name)), "CI-size parameters were not injected"
+    measures = json.loads((site / "book" / "executed" / f"{name}.json").read_text())
+    assert measures[f"provenance.{name}.code_version"] and measures[f"provenance.{name}.parameters"]
+
+
+def test_every_claim_has_a_computed_verdict(site):
+    table = evaluate(load_measures(site / "book" / "executed"))
+    assert len(table) == len(load_registry())
+    assert set(table["verdict"]) <= set(VERDICTS)
+    checkable = table[table["verdict"] != "not checkable offline"]
+    assert (checkable["measured"] != "—").all()
+    text = (site / "book" / "_generated" / "claims_table.md").read_text()
+    assert all(f"| {cid} |" in text for cid in table["id"])
+
+
+def test_verdicts_follow_the_data_not_the_registry(site):
+    """Flip a measure and the verdict flips: verdicts are computed, not typed."""
+    measures = load_measures(site / "book" / "executed")
+    claim = next(c for c in load_registry() if c["id"] == "H1-all-baselines")
+    for value, verdict in ((True, "reproduced"), (False, "not reproduced")):
+        forced = {**measures, **{k: value for k in claim["measures"]}}
+        assert evaluate(forced, [claim]).iloc[0]["verdict"] == verdict
+
+
+def test_html_has_every_page(site):
+    html = site / "_build" / "html"
+    for page in [*(f"book/executed/{n}" for n in NOTEBOOKS), "book/claims", "book/provenance", "book/data", "book/intro"]:
+        assert (html / f"{page}.html").exists(), page
+    assert (html / "_static" / "mathjax" / "tex-mml-chtml.js").exists()
+    for path in html.rglob("*.html"):
+        assert "cdn.jsdelivr" not in path.read_text(encoding="utf-8"), path
+
+
+@pytest.mark.skipif(CHROMIUM is None and os.environ.get("CI") != "true", reason="Debian chromium not installed (CI installs it)")
+def test_real_browser_loads_every_page_offline(site):
+    from playwright.sync_api import sync_playwright
+
+    assert CHROMIUM, "CI must install Debian's chromium (see .ci/run)"
+    html = site / "_build" / "html"
+    pages = sorted(
+        p
+        for p in html.rglob("*.html")
+        if "_static" not in p.parts
+        and p.name not in ("search.html", "genindex.html")
+        and 'http-equiv="refresh"' not in p.read_text(encoding="utf-8").lower()
+    )
+    assert len(pages) >= 9
+    outside: list[str] = []
+    args = [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+    ]
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=args)
+        page = browser.new_page()
+        page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(("file://", "data:", "blob:")) else None)
+        for path in pages:
+            page.goto(path.as_uri(), wait_until="load")
+            n_math = page.evaluate("() => document.querySelectorAll('.math').length")
+            if n_math:
+                page.wait_for_function("n => document.querySelectorAll('mjx-container').length >= n", arg=n_math, timeout=20000)
+            images = page.evaluate("() => [...document.images].map(i => [i.src, i.complete && i.naturalWidth > 0])")
+            assert all(ok for _, ok in images), f"{path.name}: broken images {[s for s, ok in images if not ok]}"
+            if "executed" in path.parts and path.stem != "01_theory":
+                assert images, f"{path.name} shows no figure"
+        page.goto((html / "index.html").as_uri())
+        page.wait_for_url("**/book/intro.html")
+        browser.close()
+    assert not outside, f"requests left the machine: {outside[:5]}"
