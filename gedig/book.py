@@ -22,7 +22,7 @@ from .claims import evaluate, load_measures, render_markdown, tally
 from .errors import GedigError
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = ("01_theory", "02_graph_mapping", "03_h1_real_vs_random", "04_h2_layer_transition", "05_head_diversity")
+NOTEBOOKS = ("01_theory", "02_graph_mapping", "03_h1_real_vs_random", "04_h2_layer_transition", "05_head_diversity", "06_f_regularization")
 SITE_FILES = ("_config.yml", "_toc.yml", "book/intro.md", "book/claims.md", "book/provenance.md", "book/data.md")
 MATHJAX_VERSION = "3.2.2"
 SIZES: dict[str, dict[str, dict[str, Any]]] = {
@@ -32,6 +32,7 @@ SIZES: dict[str, dict[str, dict[str, Any]]] = {
         "03_h1_real_vs_random": {"n_texts": 12},
         "04_h2_layer_transition": {"n_texts": 12},
         "05_head_diversity": {"n_texts": 12},
+        "06_f_regularization": {"alphas": [0, 0.001, 0.01, 1.0], "seeds": [42, 123], "n_train": 160, "n_eval": 80, "epochs": 1, "measure_overhead": False},
     },
 }
 

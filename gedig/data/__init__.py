@@ -21,3 +21,8 @@ def author_llm_by_layer() -> pd.DataFrame:
 
 PAPER_BERT_LAYERS = {"layer 0": -0.34, "layers 1–2": -0.24, "layers 3+": -0.25}
 """Section 5.3's BERT per-layer F (read off Figure 2 by the paper's text)."""
+
+
+def paper_table3() -> pd.DataFrame:
+    """The paper's Table 3 beside the per-seed values of the author's executed sweep notebook."""
+    return pd.read_csv(HERE / "paper_table3.csv", comment="#")
