@@ -283,7 +283,16 @@ def freg_tests(runs: pd.DataFrame) -> pd.DataFrame:
             p_t = 1.0 if d[0] == 0 else 0.0
         else:
             p_t = float(sps.ttest_rel(acc[common], base[common]).pvalue)
-        rows.append({"arm": "random-value control" if control else "F", "alpha": alpha, "n_seeds": len(d), "diff_pp": float(d.mean()), "p_paired_t": p_t, "p_sign_flip": sign_flip_p(d) if len(d) else float("nan")})
+        rows.append(
+            {
+                "arm": "random-value control" if control else "F",
+                "alpha": alpha,
+                "n_seeds": len(d),
+                "diff_pp": float(d.mean()),
+                "p_paired_t": p_t,
+                "p_sign_flip": sign_flip_p(d) if len(d) else float("nan"),
+            }
+        )
     return pd.DataFrame(rows)
 
 

@@ -32,7 +32,14 @@ SIZES: dict[str, dict[str, dict[str, Any]]] = {
         "03_h1_real_vs_random": {"n_texts": 12},
         "04_h2_layer_transition": {"n_texts": 12},
         "05_head_diversity": {"n_texts": 12},
-        "06_f_regularization": {"alphas": [0, 0.001, 0.01, 1.0], "seeds": [42, 123], "n_train": 160, "n_eval": 80, "epochs": 1, "measure_overhead": False},
+        "06_f_regularization": {
+            "alphas": [0, 0.001, 0.01, 1.0],
+            "seeds": [42, 123],
+            "n_train": 160,
+            "n_eval": 80,
+            "epochs": 1,
+            "measure_overhead": False,
+        },
     },
 }
 

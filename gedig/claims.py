@@ -93,7 +93,7 @@ def evaluate(measures: Mapping[str, Any], registry: list[dict[str, Any]] | None 
                 raise GedigError(f"claim {claim['id']} needs measures no notebook produced: {missing}")
             values = [measures[k] for k in keys]
             verdict = CHECKS[check](values, claim)
-            measured = "; ".join(f"{_short(k)} = {_fmt(v)}" for k, v in zip(keys, values, strict=True))
+            measured = "; ".join(f"{_short(k)} = {_fmt(v, k)}" for k, v in zip(keys, values, strict=True))
         rows.append(
             {
                 "id": claim["id"],
@@ -117,9 +117,11 @@ def _short(key: str) -> str:
     return key.split(".", 1)[1] if "." in key else key
 
 
-def _fmt(v: Any) -> str:
+def _fmt(v: Any, key: str = "") -> str:
     if isinstance(v, bool):
         return "yes" if v else "no"
+    if isinstance(v, float) and (".p_" in key or key.endswith("_p")):
+        return f"{v:.2g}"
     if isinstance(v, float):
         return f"{v:.2e}" if (v != 0 and abs(v) < 1e-3) else f"{v:+.3f}" if abs(v) < 10 else f"{v:.3g}"
     return str(v)

@@ -30,7 +30,6 @@ from .models import _source, cache_dir, hub_reachable, resolve_device
 from .regularize import FRegConfig, f_mean, soft_gauge
 
 
-
 @dataclass(frozen=True)
 class Protocol:
     """Everything shared by the arms of a sweep (the paper's protocol by default)."""
@@ -116,7 +115,9 @@ def _optimizer(model: Any, protocol: Protocol) -> torch.optim.Optimizer:
     decay, no_decay = [], []
     for name, p in model.named_parameters():
         (no_decay if name.endswith("bias") or "norm" in name.lower() else decay).append(p)
-    return torch.optim.AdamW([{"params": decay, "weight_decay": protocol.weight_decay}, {"params": no_decay, "weight_decay": 0.0}], lr=protocol.lr)
+    return torch.optim.AdamW(
+        [{"params": decay, "weight_decay": protocol.weight_decay}, {"params": no_decay, "weight_decay": 0.0}], lr=protocol.lr
+    )
 
 
 def regulariser(out: Any, mask: torch.Tensor, arm: Arm, protocol: Protocol, noise: torch.Generator) -> torch.Tensor:
@@ -199,7 +200,14 @@ def train_arm(protocol: Protocol, arm: Arm, *, device: str = "auto", progress: b
     bar.close()
     train_s = time.perf_counter() - t0
     metrics = evaluate_model(model, tok, evals, protocol, dev)
-    return {"protocol": dataclasses.asdict(protocol), "arm": dataclasses.asdict(arm), "train_seconds": train_s, "steps": total, **metrics, "log": log}
+    return {
+        "protocol": dataclasses.asdict(protocol),
+        "arm": dataclasses.asdict(arm),
+        "train_seconds": train_s,
+        "steps": total,
+        **metrics,
+        "log": log,
+    }
 
 
 def sweep_dir(protocol: Protocol) -> Path:

@@ -59,7 +59,9 @@ class SoftGauge:
     delta_sp: torch.Tensor
 
 
-def soft_gauge(attn: torch.Tensor, mask: torch.Tensor | None = None, *, config: FRegConfig | None = None, with_path: bool = True) -> SoftGauge:
+def soft_gauge(
+    attn: torch.Tensor, mask: torch.Tensor | None = None, *, config: FRegConfig | None = None, with_path: bool = True
+) -> SoftGauge:
     """Differentiable gauge of (batch, heads, S, S) attention with an optional (batch, S) token mask.
 
     ``with_path=False`` skips the path term (returned as zeros): it has no gradient, so a training
@@ -121,6 +123,8 @@ def _path_term(adj: torch.Tensor, valid_pairs: torch.Tensor | None, n: torch.Ten
         return torch.stack(terms).mean(0)
 
 
-def f_mean(attentions: tuple[torch.Tensor, ...], mask: torch.Tensor, *, config: FRegConfig | None = None, with_path: bool = True) -> torch.Tensor:
+def f_mean(
+    attentions: tuple[torch.Tensor, ...], mask: torch.Tensor, *, config: FRegConfig | None = None, with_path: bool = True
+) -> torch.Tensor:
     """The regulariser: mean over layers of the mean F over batch × heads (the author's F_mean)."""
     return torch.stack([soft_gauge(a, mask, config=config, with_path=with_path).F.mean() for a in attentions]).mean()

@@ -1,0 +1,58 @@
+"""F-regularised fine-tuning: the protocol's data, seeded and resumable runs, the control arm,
+and the statistics of Table 3."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from gedig import analysis
+from gedig.finetune import Arm, Protocol, load_splits, run_sweep
+
+pytestmark = pytest.mark.slow
+TINY = Protocol(n_train=32, n_eval=16, epochs=1)
+
+
+def test_splits_are_balanced_disjoint_and_fixed():
+    train, evals = load_splits(Protocol())
+    assert len(train) == 2000 and len(evals) == 500
+    assert train["label"].value_counts().to_dict() == {0: 1000, 1: 1000}
+    assert evals["label"].value_counts().to_dict() == {0: 250, 1: 250}
+    assert not set(train["text"]) & set(evals["text"])
+    assert train.equals(load_splits(Protocol())[0])
+
+
+def test_sweep_is_seeded_resumable_and_has_a_control(tmp_path, monkeypatch):
+    import gedig.finetune as ft
+
+    calls = []
+    real = ft.train_arm
+    monkeypatch.setattr(ft, "train_arm", lambda p, arm, **kw: calls.append(arm) or real(p, arm, **kw))
+    first = run_sweep(TINY, [0, 0.01], [7], control_alpha=0.01, out_dir=tmp_path, progress=False)
+    assert len(calls) == 3 and sorted(first["control"]) == [False, False, True]
+    again = run_sweep(TINY, [0, 0.01], [7], control_alpha=0.01, out_dir=tmp_path, progress=False)
+    assert len(calls) == 3  # every finished run was reused
+    pd.testing.assert_frame_equal(first, again)
+    (tmp_path / Arm(0.01, 7).filename).unlink()
+    rerun = run_sweep(TINY, [0, 0.01], [7], control_alpha=0.01, out_dir=tmp_path, progress=False)
+    assert len(calls) == 4 and calls[-1] == Arm(0.01, 7)
+    assert np.isclose(rerun["accuracy"], first["accuracy"]).all()  # same seed, same result
+    for col in ("final_F_author", "final_F_example", "final_F_published_gauge", "soft_delta_h", "soft_density"):
+        assert np.isfinite(first[col]).all()
+
+
+def test_table3_statistics():
+    runs = pd.DataFrame(
+        [{"alpha": a, "seed": s, "control": False, "accuracy": acc, "final_F_author": -0.45 - a / 10, "final_F_example": -0.5, "final_F_published_gauge": -0.4 - a / 20, "soft_delta_h": 0.8 + a / 10, "soft_density": 0.45 - a / 10, "train_seconds": 60.0}
+         for a, accs in {0: (0.86, 0.85, 0.862), 0.001: (0.866, 0.858, 0.866), 1.0: (0.774, 0.812, 0.782)}.items() for s, acc in zip((42, 123, 456), accs, strict=True)]
+    )
+    table = analysis.freg_table(runs)
+    row = table.set_index("alpha").loc[0.001]
+    assert row["acc_mean"] == pytest.approx(100 * np.mean([0.866, 0.858, 0.866]))
+    assert row["acc_sd"] == pytest.approx(100 * np.std([0.866, 0.858, 0.866], ddof=1))
+    tests = analysis.freg_tests(runs)
+    assert tests.set_index("alpha").loc[0.001, "p_sign_flip"] == 0.25  # three seeds, all positive: the floor
+    m = analysis.freg_measures(table, tests)
+    assert m["freg.inverted_u"] and m["freg.best_is_0.001"] and m["freg.entropy_rises"] and not m["freg.published_gauge_rises"]
+    assert m["freg.F_alpha_spearman"] == -1.0
