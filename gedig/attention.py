@@ -61,3 +61,9 @@ def iter_attention(model: LoadedModel, texts: Sequence[str], *, batch_size: int 
     texts = check_texts(texts)
     for index in plan_batches(model, texts, batch_size=batch_size, max_length=max_length):
         yield extract(model, texts, index, max_length=max_length)
+
+
+def display_tokens(model: LoadedModel, text: str, *, max_length: int = 256) -> list[str]:
+    """The tokens of ``text`` as the model sees them, readable (byte-level BPE markers removed)."""
+    ids = model.tokenizer(text, truncation=True, max_length=max_length)["input_ids"]
+    return [t.replace("Ġ", "").replace("▁", "").replace("Ċ", "\\n") or "␣" for t in model.tokenizer.convert_ids_to_tokens(ids)]

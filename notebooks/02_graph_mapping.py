@@ -30,7 +30,7 @@ import pandas as pd
 
 import gedig
 from gedig import analysis, plots
-from gedig.attention import extract
+from gedig.attention import display_tokens, extract
 from gedig.claims import write_measures
 from gedig.provenance import record
 
@@ -47,7 +47,7 @@ loaded = {name: gedig.load_model(name) for name in models}
 for name, model in loaded.items():
     batch = extract(model, [example_text], [0], max_length=256)
     layer, head = example_heads[name]
-    tokens = model.tokenizer.convert_ids_to_tokens(model.tokenizer(example_text)["input_ids"])
+    tokens = display_tokens(model, example_text)
     A = batch.attn[0, layer, head].double().numpy()
     plots.attention_panel(A, tokens=tokens, title=f"{name}: layer {layer}, head {head}")
     plt.tight_layout()

@@ -27,7 +27,7 @@ import pandas as pd
 
 import gedig
 from gedig import analysis, plots
-from gedig.attention import extract
+from gedig.attention import display_tokens, extract
 from gedig.claims import write_measures
 from gedig.provenance import record
 
@@ -74,7 +74,7 @@ for m, t in div_tables.items():
     model = gedig.load_model(m)
     row = t.loc[t["spread"].idxmax()]
     batch = extract(model, texts, [example_index], max_length=256)
-    tokens = model.tokenizer.convert_ids_to_tokens(model.tokenizer(texts[example_index])["input_ids"])
+    tokens = display_tokens(model, texts[example_index])
     fig, axes = plt.subplots(2, 2, figsize=(10, 8))
     for ax_row, which in zip(axes, ["most_structured_head", "least_structured_head"], strict=True):
         head = int(row[which])
