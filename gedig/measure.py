@@ -37,9 +37,12 @@ class GaugeResult:
 
 
 # --- input checks ------------------------------------------------------------------------------
-def _as_float64(attn: Any) -> tuple[torch.Tensor, bool]:
+def _as_tensor(attn: Any) -> tuple[torch.Tensor, bool]:
+    """A floating tensor; float32/16 model outputs keep their dtype (their values are exact in float64,
+    and only the entropy needs float64 arithmetic), anything else becomes float64."""
     if isinstance(attn, torch.Tensor):
-        return attn.detach().to(torch.float64), False
+        attn = attn.detach()
+        return (attn if attn.is_floating_point() else attn.to(torch.float64)), False
     try:
         array = np.asarray(attn, dtype=np.float64)
     except (TypeError, ValueError) as exc:
@@ -230,12 +233,14 @@ def _threshold(A: torch.Tensor, valid: torch.Tensor | None, cfg: GaugeConfig) ->
         low = flat.topk(int(hi.max()) + 1, dim=1, largest=False, sorted=True).values
         a = low.gather(1, lo[:, None])[:, 0]
         b = low.gather(1, hi[:, None])[:, 0]
+    a, b = a.to(torch.float64), b.to(torch.float64)
     diff = b - a
     return torch.where(t >= 0.5, b - diff * (1 - t), a + diff * t)
 
 
 def _entropy(A: torch.Tensor, n: torch.Tensor, cfg: GaugeConfig) -> torch.Tensor:
     """Normalised Shannon entropy of the entries above the floor (invalid entries are already 0)."""
+    A = A.to(torch.float64)
     keep = A > cfg.entropy_floor
     w = torch.where(keep, A, 0.0).flatten(1)
     total = w.sum(1)
@@ -294,7 +299,7 @@ def gauge(attn: Any, mask: Any = None, *, causal: bool = False, config: GaugeCon
     cfg = config if config is not None else GaugeConfig.published()
     if not isinstance(cfg, GaugeConfig):
         raise GedigError(f"config must be a GaugeConfig, got {type(cfg).__name__}")
-    A, was_numpy = _as_float64(attn)
+    A, was_numpy = _as_tensor(attn)
     M = _check_shapes(A, mask)
     lead, L = tuple(A.shape[:-2]), A.shape[-1]
     A = A.reshape(-1, L, L)

@@ -98,3 +98,17 @@ def test_property_any_matrix_any_preset_any_q(case, preset, q):
         cfg = cfg.replace(q=q)
     causal = kind == "causal"
     assert_matches(gauge(A, causal=causal, config=cfg), (), reference_gauge(A, causal=causal, config=cfg))
+
+
+@pytest.mark.parametrize("preset", list(PRESETS))
+def test_float32_batches_match_reference(preset, rng):
+    """Model attention arrives as float32 and is thresholded in float32: still equal to the oracle."""
+    cfg = PRESETS[preset]
+    mats = np.stack([family(FAMILIES[i % len(FAMILIES)], 11, rng) for i in range(12)]).astype(np.float32)
+    mask = np.ones((12, 11), bool)
+    mask[::3, 8:] = False
+    res = gauge(torch.from_numpy(mats), torch.from_numpy(mask), causal=True, config=cfg)
+    for i in range(12):
+        n = int(mask[i].sum())
+        ref = reference_gauge(mats[i, :n, :n].astype(np.float64), causal=True, config=cfg)
+        assert_matches(res, i, ref)
