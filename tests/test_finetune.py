@@ -44,8 +44,22 @@ def test_sweep_is_seeded_resumable_and_has_a_control(tmp_path, monkeypatch):
 
 def test_table3_statistics():
     runs = pd.DataFrame(
-        [{"alpha": a, "seed": s, "control": False, "accuracy": acc, "final_F_author": -0.45 - a / 10, "final_F_example": -0.5, "final_F_published_gauge": -0.4 - a / 20, "soft_delta_h": 0.8 + a / 10, "soft_density": 0.45 - a / 10, "train_seconds": 60.0}
-         for a, accs in {0: (0.86, 0.85, 0.862), 0.001: (0.866, 0.858, 0.866), 1.0: (0.774, 0.812, 0.782)}.items() for s, acc in zip((42, 123, 456), accs, strict=True)]
+        [
+            {
+                "alpha": a,
+                "seed": s,
+                "control": False,
+                "accuracy": acc,
+                "final_F_author": -0.45 - a / 10,
+                "final_F_example": -0.5,
+                "final_F_published_gauge": -0.4 - a / 20,
+                "soft_delta_h": 0.8 + a / 10,
+                "soft_density": 0.45 - a / 10,
+                "train_seconds": 60.0,
+            }
+            for a, accs in {0: (0.86, 0.85, 0.862), 0.001: (0.866, 0.858, 0.866), 1.0: (0.774, 0.812, 0.782)}.items()
+            for s, acc in zip((42, 123, 456), accs, strict=True)
+        ]
     )
     table = analysis.freg_table(runs)
     row = table.set_index("alpha").loc[0.001]
