@@ -128,6 +128,16 @@ tests = analysis.freg_tests(runs)
 tests
 
 # %% [markdown]
+# The random-value control adds a constant with no gradient to the loss, so with the same seed and
+# data order it takes exactly the updates of α = 0. Whether it did, per seed:
+
+# %%
+control_runs = runs[runs["control"]].set_index("seed")
+base_runs = runs[(~runs["control"]) & (runs["alpha"] == 0)].set_index("seed")
+same = control_runs["accuracy"].eq(base_runs["accuracy"].reindex(control_runs.index))
+print(f"control identical to α = 0 in accuracy for {int(same.sum())} of {len(same)} seeds")
+
+# %% [markdown]
 # ## Which way does minimising F push attention?
 #
 # The soft density and entropy of the evaluation attention, per α. By construction the gradient of
