@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
@@ -54,13 +54,6 @@ def extract(model: LoadedModel, texts: Sequence[str], index: list[int], *, max_l
         raise GedigError(f"model {model.name!r} returned no attention weights (it must run with eager attention)")
     attn = torch.stack(out.attentions, dim=1)  # (B, layers, heads, L, L)
     return AttentionBatch(index=list(index), attn=attn, mask=enc["attention_mask"].bool())
-
-
-def iter_attention(model: LoadedModel, texts: Sequence[str], *, batch_size: int = 16, max_length: int = 256) -> Iterator[AttentionBatch]:
-    """Attention for all texts, batch by batch, in length order."""
-    texts = check_texts(texts)
-    for index in plan_batches(model, texts, batch_size=batch_size, max_length=max_length):
-        yield extract(model, texts, index, max_length=max_length)
 
 
 def display_tokens(model: LoadedModel, text: str, *, max_length: int = 256) -> list[str]:
