@@ -17,6 +17,7 @@ from .config import GaugeConfig
 from .errors import GedigError
 from .sampling import sample_pairs
 
+_COMPACT_ENTRIES = 1 << 16  # finished graphs leave the BFS batch once they hold this many entries
 _CHUNK_ENTRIES = 1 << 20  # matrices per chunk × L² kept below this to bound memory
 
 
@@ -68,23 +69,27 @@ def _check_shapes(A: torch.Tensor, mask: Any) -> torch.Tensor:
         m = m.bool()
     if m.ndim < 1 or m.shape[-1] != L:
         raise GedigError(f"mask shape {tuple(m.shape)} does not match attention shape {tuple(A.shape)}: its last axis must be L = {L}")
-    try:
-        torch.broadcast_shapes(tuple(m.shape), (*lead, L))
-        if len(m.shape) > len(lead) + 1:
-            raise RuntimeError
-    except RuntimeError:
-        raise GedigError(f"mask shape {tuple(m.shape)} does not broadcast to the attention's leading shape {lead} + (L,)") from None
+    target = (*lead, L)
+    aligned = tuple(m.shape[:-1])[::-1], lead[::-1]
+    if m.ndim > len(target) or any(a not in (1, b) for a, b in zip(*aligned, strict=False)):
+        raise GedigError(f"mask shape {tuple(m.shape)} does not broadcast to the attention's leading shape {lead} + (L,)")
     m = m.expand((*lead, L))
     if not bool(m.any(-1).all()):
         raise GedigError("mask leaves a matrix with no valid token; every matrix needs at least one")
     return m
 
 
+_FINITE_BITS = {torch.float32: (torch.int32, 0x7F800000), torch.float64: (torch.int64, 0x7FF0000000000000)}
+
+
 def _check_values(A: torch.Tensor, M: torch.Tensor) -> None:
     """NaN, inf or negative weights among the valid entries are errors (padding may hold anything)."""
-    total, low = A.sum(), A.amin()
-    if bool(torch.isfinite(total)) and bool(low >= 0):
-        return  # cheap reductions prove every entry is finite and non-negative
+    if A.dtype in _FINITE_BITS:
+        # read as integers, an IEEE float is finite and ≥ +0 exactly when its bits lie in [0, bits(inf))
+        int_dtype, inf_bits = _FINITE_BITS[A.dtype]
+        low, high = torch.aminmax(A.view(int_dtype))
+        if bool(low >= 0) and bool(high < inf_bits):
+            return
     valid = M[:, :, None] & M[:, None, :]
     if bool((~torch.isfinite(A) & valid).any()):
         raise GedigError("attention contains NaN or infinite values")
@@ -93,100 +98,146 @@ def _check_values(A: torch.Tensor, M: torch.Tensor) -> None:
         raise GedigError(f"attention weights must be non-negative; found a minimum of {float(A[neg].min()):.3g}")
 
 
+# --- elementwise helpers -------------------------------------------------------------------------
+# Comparisons and boolean masks are several times slower than float arithmetic in PyTorch's CPU
+# kernels, so masks and edge sets are float 0/1 tensors throughout.
+def _round_down(t: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """The largest value of ``dtype`` ≤ t: for any x of that dtype, x > t ⇔ x > round_down(t)."""
+    tt = t.to(dtype)
+    if dtype == t.dtype:
+        return tt
+    return torch.where(tt.to(t.dtype) > t, torch.nextafter(tt, torch.full_like(tt, float("-inf"))), tt)
+
+
+def _above(A: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    """Float 0/1 tensor of A > t (t: one float64 value per matrix), exact for float32 A.
+
+    t is rounded down to A's precision, and the difference of two distinct floats is never 0
+    (gradual underflow), so the sign of A − t decides.
+    """
+    return (A - _round_down(t, A.dtype)[:, None, None]).sign_().clamp_(min=0.0)
+
+
 # --- graph helpers --------------------------------------------------------------------------------
-def _bfs(
-    adj: torch.Tensor, nodes: torch.Tensor, *, keep_dist: bool = False
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor | None]:
-    """Breadth-first search from every node of every graph at once, for directed 0/1 adjacencies.
+def _bfs(step: torch.Tensor, nodes: torch.Tensor, *, keep_dist: bool = False) -> tuple[torch.Tensor, ...]:
+    """Breadth-first search from every node of every graph at once.
 
-    R_k(u), the nodes within k hops of u, grows by one batched matmul per level: R_{k+1} = R_k·(A + I).
-    A graph leaves the batch once no set grows (most finish in a few levels; chain-like heads take
-    longer). The sum of hop distances from u is Σ_{k<K} (|R_K(u)| − |R_k(u)|) = K·|R_K(u)| − Σ_{k<K} |R_k(u)|,
-    so only per-source counts are accumulated. Returns that sum, the reachability matrix, |R_K(u)|
-    and, if asked, the distance matrix (inf where unreachable).
+    ``step`` is a non-negative (B, L, L) float adjacency whose diagonal is 1 on real tokens and 0 on
+    padding; ``nodes`` the float token mask. R_k(u), the nodes within k hops of u, grows by one
+    batched matmul per level, R_{k+1} = [R_k · step > 0], starting from R_1 = step, and C accumulates
+    the set sizes Σ_{k≤ℓ} |R_k(u)|. Once a graph stops growing (at level K), for any ℓ ≥ K the
+    distance sum of u is Σ_{k<K} (|R_K(u)| − |R_k(u)|) = (ℓ + 1)·|R_K(u)| − C(u), so finished graphs
+    may stay in the batch until enough of them finish to make dropping them worthwhile. With
+    ``keep_dist`` the sets themselves are accumulated, S = Σ_{k≤ℓ} R_k, and d(u, v) = ℓ + 1 − S(u, v).
+
+    Returns the distance sum of each source, |R(u)|, the reach set of the first node that reaches
+    most (for an undirected graph: the largest component, ties to the lowest token index) and, if
+    asked, the distance matrix (inf where unreachable).
     """
-    B, L, _ = adj.shape
-    dev = adj.device
-    eye = torch.eye(L, dtype=torch.bool, device=dev)
-    step = (adj | eye).to(torch.float32)
-    reach = (eye & nodes[:, :, None]).to(torch.float32)
-    count = nodes.to(torch.float32)
-    sum_counts = torch.zeros((B, L), dtype=torch.float64, device=dev)
-    levels = torch.zeros((B, 1), dtype=torch.float64, device=dev)
-    dist = torch.zeros((B, L, L), dtype=torch.float32, device=dev) if keep_dist else None
-    out_reach = torch.zeros((B, L, L), dtype=torch.bool, device=dev)
+    B, L, _ = step.shape
+    dev = step.device
+    ones = torch.ones(L, 1, dtype=step.dtype, device=dev)
+    R = step  # R_1 (never written in place)
+    count = torch.matmul(R, ones)[..., 0]  # |R_1(u)|; a matmul beats sum(-1) on short rows
+    acc = torch.float32 if L < 4096 else torch.float64  # C and the distance sums are integers ≤ L²: exact
+    C = (count + nodes).to(acc)  # |R_0(u)| + |R_1(u)|
+    S = step + torch.diag_embed(nodes) if keep_dist else None
+    out_rowsum = torch.zeros((B, L), dtype=acc, device=dev)
     out_count = torch.zeros((B, L), dtype=torch.float32, device=dev)
-    out_rowsum = torch.zeros((B, L), dtype=torch.float64, device=dev)
+    out_comp = torch.zeros((B, L), dtype=torch.bool, device=dev)
+    out_dist = torch.full((B, L, L), float("inf"), dtype=torch.float32, device=dev) if keep_dist else None
     active = torch.arange(B, device=dev)
-    for _ in range(L):
-        grown = torch.bmm(reach, step).clamp_(max=1.0)
-        new_count = grown.sum(-1)
-        growing = (new_count != count).any(-1)
-        g = growing[:, None].to(torch.float64)
-        sum_counts += count * g
-        levels += g
-        if dist is not None:
-            dist[active] += (1.0 - reach) * growing[:, None, None]
-        finished = ~growing
-        if bool(finished.any()):
-            done = active[finished]
-            out_reach[done] = reach[finished] > 0
-            out_count[done] = count[finished]
-            out_rowsum[done] = levels[finished] * count[finished] - sum_counts[finished]
-            if bool(finished.all()):
+    level = 1
+
+    def emit(rows: torch.Tensor | None) -> None:
+        # index_select / index_copy_ are several times faster than advanced indexing on CPU
+        pick = (lambda x: x) if rows is None else (lambda x: x.index_select(0, rows))
+        root = count.argmax(-1)  # first maximum = lowest token index
+        comp = R[torch.arange(len(active), device=dev), root]  # (active, L): no copy of whole matrices
+        idx, cf = pick(active), pick(count)
+        out_count.index_copy_(0, idx, cf)
+        out_rowsum.index_copy_(0, idx, (level + 1) * cf.to(acc) - pick(C))
+        out_comp.index_copy_(0, idx, pick(comp) > 0)
+        if out_dist is not None:
+            out_dist.index_copy_(0, idx, torch.where(pick(R) > 0, (level + 1) - pick(S), float("inf")))
+
+    while True:
+        grown = torch.bmm(R, step).clamp_(max=1.0)
+        new_count = torch.matmul(grown, ones)[..., 0]
+        level += 1
+        C += new_count
+        if S is not None:
+            S += grown
+        if len(active) * L * L < _COMPACT_ENTRIES:  # too few to compact: only ask whether any grew
+            finished = torch.equal(new_count, count)
+            R, count = grown, new_count
+            if finished:
+                emit(None)
                 break
+            continue
+        growing = (new_count != count).any(-1)
+        R, count = grown, new_count
+        n_growing = int(growing.sum())
+        if n_growing == 0:
+            emit(None)
+            break
+        n_done = len(active) - n_growing
+        if 3 * n_done >= len(active) and n_done * L * L >= _COMPACT_ENTRIES:  # worth dropping them
+            emit((~growing).nonzero().flatten())
             keep = growing.nonzero().flatten()
-            active, grown, new_count = active[keep], grown[keep], new_count[keep]
-            step, sum_counts, levels = step[keep], sum_counts[keep], levels[keep]
-        reach, count = grown, new_count
-    if dist is not None:
-        dist.masked_fill_(~out_reach, float("inf"))
-    return out_rowsum, out_reach, out_count.long(), dist
-
-
-def _component_aspl(rowsum: torch.Tensor, reached: torch.Tensor, comp: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Mean distance over ordered pairs of ``comp``, valid when every member reaches exactly ``comp``.
-
-    Also returns that condition (always true for undirected components; strong connectivity for
-    directed ones), since a member that reaches all of ``comp`` reaches nothing outside it.
-    """
-    size = comp.sum(-1)
-    complete = ((reached == size[:, None]) | ~comp).all(-1)
-    total = (rowsum * comp).sum(-1)
-    s = size.to(torch.float64)
-    return total / (s * (s - 1)).clamp(min=1), complete
-
-
-def _largest_component(reach: torch.Tensor, size: torch.Tensor) -> torch.Tensor:
-    """Node mask of the largest component (ties: the one holding the lowest index)."""
-    root = size.argmax(-1)  # first maximum = lowest token index
-    return reach[torch.arange(reach.shape[0], device=reach.device), root]
+            active, count, C = active.index_select(0, keep), count.index_select(0, keep), C.index_select(0, keep)
+            R, step = R.index_select(0, keep), step.index_select(0, keep)
+            if S is not None:
+                S = S.index_select(0, keep)
+    return out_rowsum, out_count.long(), out_comp, out_dist
 
 
 def _inverse_where(ok: torch.Tensor, value: torch.Tensor) -> torch.Tensor:
     return torch.where(ok, 1.0 / torch.where(ok, value, 1.0), 0.0)
 
 
-def _delta_sp(edges: torch.Tensor, nodes: torch.Tensor, n: torch.Tensor, cfg: GaugeConfig) -> torch.Tensor:
+def _component_aspl(
+    rowsum: torch.Tensor, reached: torch.Tensor, comp: torch.Tensor, *, check: bool = False
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Mean distance over ordered pairs of ``comp``, valid when every member reaches exactly ``comp``.
+
+    With ``check``, also returns that condition (strong connectivity for a directed graph's weak
+    component; always true for undirected components), since a member that reaches all of ``comp``
+    reaches nothing outside it.
+    """
+    size = comp.sum(-1)
+    complete = ((reached == size[:, None]) | ~comp).all(-1) if check else None
+    total = torch.where(comp, rowsum, 0.0).to(torch.float64).sum(-1)
+    s = size.to(torch.float64)
+    return total / (s * (s - 1)).clamp(min=1), complete
+
+
+def _with_diagonal(adj: torch.Tensor, nodes: torch.Tensor) -> torch.Tensor:
+    """0/1 step matrix (in place): self-loops on real tokens (they never shorten a path), padding isolated."""
+    adj.clamp_(max=1.0).diagonal(dim1=1, dim2=2).copy_(nodes)
+    return adj
+
+
+def _delta_sp(edges: torch.Tensor, M: torch.Tensor, n: torch.Tensor, cfg: GaugeConfig) -> torch.Tensor:
+    """ΔSP of every graph from its float 0/1 edge matrix (self-loops allowed) and token mask."""
     L = edges.shape[-1]
-    directed = edges & ~torch.eye(L, dtype=torch.bool, device=edges.device)
+    edges = edges.to(torch.float32)  # 0/1 and small counts are exact
+    nodes = M.to(torch.float32)
     if cfg.sp == "efficiency":
-        rowsum, reach, reached, _ = _bfs(directed | directed.transpose(1, 2), nodes)
-        comp = _largest_component(reach, reached)
+        rowsum, reached, comp, _ = _bfs(_with_diagonal(edges + edges.transpose(1, 2), nodes), nodes)
         aspl, _ = _component_aspl(rowsum, reached, comp)
         return _inverse_where(comp.sum(-1) >= 2, aspl)
     if cfg.sp == "directed_strong":
-        _, weak, weak_size, _ = _bfs(directed | directed.transpose(1, 2), nodes)
-        comp = _largest_component(weak, weak_size)
-        rowsum, _, reached, _ = _bfs(directed, nodes)
-        aspl, strong = _component_aspl(rowsum, reached, comp)
+        _, _, comp, _ = _bfs(_with_diagonal(edges + edges.transpose(1, 2), nodes), nodes)
+        rowsum, reached, _, _ = _bfs(_with_diagonal(edges.clone(), nodes), nodes)
+        aspl, strong = _component_aspl(rowsum, reached, comp, check=True)
         return _inverse_where((comp.sum(-1) >= 2) & strong, aspl)
     # relative_chain: the token chain 0–1–…–(n−1) is the "before" graph, chain + attention edges "after"
     idx = torch.arange(L, device=edges.device)
-    chain = ((idx[:, None] - idx[None, :]).abs() == 1) & nodes[:, :, None] & nodes[:, None, :]
+    chain = ((idx[:, None] - idx[None, :]).abs() == 1).to(edges.dtype) * nodes[:, :, None] * nodes[:, None, :]
     sampled = n > cfg.sp_sample_above
-    rowsum, _, reached, dist = _bfs(directed | chain, nodes, keep_dist=bool(sampled.any()))
-    aspl_after, _ = _component_aspl(rowsum, reached, nodes)
+    rowsum, reached, _, dist = _bfs(_with_diagonal(edges + chain, nodes), nodes, keep_dist=bool(sampled.any()))
+    aspl_after, _ = _component_aspl(rowsum, reached, M)
     before = (n.to(torch.float64) + 1.0) / 3.0  # ASPL of a path graph on n nodes
     out = torch.where(n >= 2, (before - aspl_after) / before, 0.0)
     for length in torch.unique(n[sampled]).tolist():
@@ -199,65 +250,96 @@ def _delta_sp(edges: torch.Tensor, nodes: torch.Tensor, n: torch.Tensor, cfg: Ga
 
 
 # --- the gauge -----------------------------------------------------------------------------------
-def _threshold(A: torch.Tensor, valid: torch.Tensor | None, cfg: GaugeConfig) -> torch.Tensor:
-    """The q-quantile (numpy's 'linear' rule) over each matrix's valid entries, or the fixed τ.
+def _order_pair_numpy(x: np.ndarray, kth: int) -> tuple[np.ndarray, np.ndarray]:
+    """Values of rank ``kth`` and ``kth + 1`` in every row (ascending), by numpy's introselect.
 
-    Only the two order statistics around q·(count − 1) are needed, so a partial top-k replaces a
-    full sort (about five times faster at q = 0.9).
+    ``x`` holds non-negative floats viewed as same-width integers: their IEEE bit patterns sort in
+    the same order, numpy selects integers faster than floats (SIMD) and, unlike torch's top-k,
+    moves no indices: about three times faster than the top-k on CPU.
     """
-    B = A.shape[0]
+    p = np.partition(x, kth, axis=1)
+    a = p[:, kth]
+    return a, (p[:, kth + 1 :].min(1) if kth + 1 < x.shape[1] else a)
+
+
+def _order_pair_torch(flat: torch.Tensor, kth: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The same selection with a partial top-k, for tensors off the CPU."""
+    k = flat.shape[1] - kth
+    top = flat.topk(k, dim=1, sorted=False).values
+    two = top.topk(min(2, k), dim=1, largest=False, sorted=True).values
+    return two[:, 0], two[:, -1]
+
+
+def _groups(count: np.ndarray) -> list[tuple[int, slice | np.ndarray]]:
+    """Rows sharing a valid count, as slices when they form runs (texts come sorted by length)."""
+    starts = np.concatenate([[0], np.flatnonzero(np.diff(count)) + 1])
+    values = count[starts]
+    if len(np.unique(values)) == len(values):  # every count is one contiguous run
+        ends = np.append(starts[1:], len(count))
+        return [(int(v), slice(int(s), int(e))) for v, s, e in zip(values, starts, ends, strict=True)]
+    return [(int(v), np.flatnonzero(count == v)) for v in np.unique(values)]
+
+
+def _threshold(A: torch.Tensor, count: torch.Tensor, cfg: GaugeConfig) -> torch.Tensor:
+    """The q-quantile (numpy's 'linear' rule) over each matrix's ``count`` valid entries, or the fixed τ.
+
+    Only the two order statistics around q·(count − 1) are needed, so a selection replaces a full
+    sort. Invalid entries hold 0 and every valid entry is ≥ 0, so in ascending order the m = L² − count
+    invalid zeros only shift ranks: rank m + r of the whole row has the value of valid rank r. Rows
+    that share a count share that arithmetic and are selected together.
+    """
+    B, L = A.shape[0], A.shape[-1]
     if cfg.tau is not None:
         return torch.full((B,), float(cfg.tau), dtype=torch.float64, device=A.device)
-    if valid is None:
-        count = torch.full((B,), A.shape[-1] ** 2, dtype=torch.long, device=A.device)
+    flat = A.flatten(1)
+    cnt = count.numpy()
+    lo = np.floor(cfg.q * (cnt - 1)).astype(np.int64)
+    t = cfg.q * (cnt - 1) - lo
+    single = lo + 1 > cnt - 1  # one valid entry: both ranks are the same value
+    a = np.empty(B, dtype=np.float64)
+    b = np.empty(B, dtype=np.float64)
+    if flat.device.type == "cpu":
+        x = flat.numpy()
+        x = x.view(np.int32 if x.dtype == np.float32 else np.int64)
+        for c, rows in _groups(cnt):
+            kth = L * L - c + int(np.floor(cfg.q * (c - 1)))
+            a_g, b_g = _order_pair_numpy(x[rows], kth)
+            a[rows], b[rows] = a_g.view(flat.numpy().dtype), b_g.view(flat.numpy().dtype)
     else:
-        count = valid.flatten(1).sum(1)
-    virtual = torch.tensor(cfg.q, dtype=torch.float64, device=A.device) * (count - 1).to(torch.float64)
-    lo = virtual.floor().long()
-    hi = torch.minimum(lo + 1, count - 1)
-    t = virtual - lo.to(torch.float64)
-    if cfg.q >= 0.5:  # the largest (count − lo) values hold both ranks
-        flat = (A if valid is None else A.masked_fill(~valid, float("-inf"))).flatten(1)
-        k = count - lo
-        if bool((k == k[0]).all()):  # one k for all rows: unsorted top-k, then its two smallest
-            top = flat.topk(int(k[0]), dim=1, sorted=False).values
-            two = top.topk(min(2, int(k[0])), dim=1, largest=False, sorted=True).values  # ranks lo, lo + 1
-            a = two[:, 0]
-            b = torch.where(hi > lo, two[:, -1], a)
-        else:
-            top = flat.topk(int(k.max()), dim=1, sorted=True).values
-            a = top.gather(1, (count - 1 - lo)[:, None])[:, 0]
-            b = top.gather(1, (count - 1 - hi)[:, None])[:, 0]
-    else:
-        flat = (A if valid is None else A.masked_fill(~valid, float("inf"))).flatten(1)
-        low = flat.topk(int(hi.max()) + 1, dim=1, largest=False, sorted=True).values
-        a = low.gather(1, lo[:, None])[:, 0]
-        b = low.gather(1, hi[:, None])[:, 0]
-    a, b = a.to(torch.float64), b.to(torch.float64)
+        for c, rows in _groups(cnt):
+            kth = L * L - c + int(np.floor(cfg.q * (c - 1)))
+            index = torch.as_tensor(np.arange(B)[rows], device=flat.device)
+            a_g, b_g = _order_pair_torch(flat.index_select(0, index), kth)
+            a[rows], b[rows] = a_g.double().cpu().numpy(), b_g.double().cpu().numpy()
+    b = np.where(single, a, b)
     diff = b - a
-    return torch.where(t >= 0.5, b - diff * (1 - t), a + diff * t)
+    tau = np.where(t >= 0.5, b - diff * (1 - t), a + diff * t)
+    return torch.from_numpy(tau).to(A.device)
 
 
 def _entropy(A: torch.Tensor, n: torch.Tensor, cfg: GaugeConfig) -> torch.Tensor:
-    """Normalised Shannon entropy of the entries above the floor (invalid entries are already 0)."""
-    A = A.to(torch.float64)
-    keep = A > cfg.entropy_floor
-    w = torch.where(keep, A, 0.0).flatten(1)
-    total = w.sum(1)
+    """Normalised Shannon entropy of the entries above the floor (invalid entries are already 0).
+
+    H = −Σ p log p with p = w / T equals log T − (Σ w log w) / T, which needs one float64 log pass.
+    """
+    floor = _round_down(torch.tensor([float(cfg.entropy_floor)], dtype=torch.float64), A.dtype)
+    w = torch.nn.functional.threshold(A.flatten(1), float(floor), 0.0)  # w = A where A > floor, else 0
+    kept = torch.sign(w).sum(1).to(torch.float64)
+    w64 = w.to(torch.float64)  # one dtype per kernel: mixed float32/float64 arithmetic is not vectorised
+    total = w64.sum(1)
     if bool((total <= 0).any()):
         raise GedigError("an attention matrix has no positive weight among its valid entries; its entropy is undefined")
-    p = w / total[:, None]
-    h = -(p * torch.log(p.clamp(min=torch.finfo(torch.float64).tiny))).sum(1)  # 0·log 0 = 0; 4× faster than entr
-    if cfg.entropy_norm == "support":
-        norm = torch.log(keep.flatten(1).sum(1).to(torch.float64))
-    else:
-        norm = torch.log(n.to(torch.float64) ** 2)
+    wlogw = w64.clamp(min=torch.finfo(torch.float64).tiny).log_().mul_(w64)  # 0·log 0 = 0
+    h = torch.log(total) - wlogw.sum(1) / total
+    norm = torch.log(kept) if cfg.entropy_norm == "support" else torch.log(n.to(torch.float64) ** 2)
     # one kept entry (or one token): no uncertainty, defined as 0 rather than 0/0
     return torch.where(norm > 0, h / norm.clamp(min=1e-300), torch.zeros_like(h))
 
 
 def _gauge_chunk(A: torch.Tensor, M: torch.Tensor, causal: bool, cfg: GaugeConfig) -> dict[str, torch.Tensor]:
     B, L, _ = A.shape
+    if A.dtype not in (torch.float32, torch.float64):
+        A = A.to(torch.float32)  # half precision upcasts exactly
     padded = not bool(M.all())
     n = M.sum(1)
     if padded and not bool((M == (torch.arange(L, device=M.device) < n[:, None])).all()):
@@ -265,15 +347,24 @@ def _gauge_chunk(A: torch.Tensor, M: torch.Tensor, causal: bool, cfg: GaugeConfi
         order = torch.argsort((~M).to(torch.int8), dim=1, stable=True)
         A = A.gather(1, order[:, :, None].expand(B, L, L)).gather(2, order[:, None, :].expand(B, L, L))
         M = M.gather(1, order)
-    valid = M[:, :, None] & M[:, None, :] if padded else None
-    if causal and cfg.mask_causal:
-        tril = torch.ones(L, L, dtype=torch.bool, device=A.device).tril()
-        valid = tril.expand(B, L, L) if valid is None else valid & tril
-    tau = _threshold(A, valid, cfg)
-    if valid is not None:
-        A = A.masked_fill(~valid, 0.0)  # τ ≥ 0, so zeroed entries are never edges and never kept for ΔH
-    edges = A > tau[:, None, None]
-    n_edges = edges.flatten(1).sum(1)
+    n_cpu = n.cpu()
+    masked_causal = causal and cfg.mask_causal
+    if padded or masked_causal:
+        # zero the invalid entries (padding may hold anything, even NaN): τ ≥ 0 then never makes them
+        # edges, and ΔH never keeps them. Valid tokens are a prefix, so whole row and column blocks go.
+        A = A.clone()
+        if padded:
+            for length, rows in _groups(n_cpu.numpy()):
+                if length < L:
+                    A[rows, length:, :] = 0.0
+                    A[rows, :, length:] = 0.0
+        if masked_causal:
+            A.tril_()
+    # valid entries: n², or n(n + 1)/2 under the causal mask
+    count = n_cpu * (n_cpu + 1) // 2 if masked_causal else n_cpu * n_cpu
+    tau = _threshold(A, count, cfg)
+    edges = _above(A, tau)
+    n_edges = edges.flatten(1).sum(1).long()
     delta_epc = n_edges.to(torch.float64) / n.to(torch.float64) ** 2
     delta_h = _entropy(A, n, cfg)
     delta_sp = _delta_sp(edges, M, n, cfg)
@@ -307,7 +398,7 @@ def gauge(attn: Any, mask: Any = None, *, causal: bool = False, config: GaugeCon
     _check_values(A, M)
     step = max(1, _CHUNK_ENTRIES // (L * L))
     parts = [_gauge_chunk(A[s : s + step], M[s : s + step], causal, cfg) for s in range(0, A.shape[0], step)]
-    out = {k: torch.cat([p[k] for p in parts]).reshape(lead) for k in parts[0]}
+    out = {k: (parts[0][k] if len(parts) == 1 else torch.cat([p[k] for p in parts])).reshape(lead) for k in parts[0]}
     if was_numpy:
         out = {k: v.cpu().numpy() for k, v in out.items()}
     return GaugeResult(**out)

@@ -112,3 +112,72 @@ def test_float32_batches_match_reference(preset, rng):
         n = int(mask[i].sum())
         ref = reference_gauge(mats[i, :n, :n].astype(np.float64), causal=True, config=cfg)
         assert_matches(res, i, ref)
+
+
+def _band(L: int, rng: np.random.Generator) -> np.ndarray:
+    """Attention to the neighbouring tokens: a path-like graph whose breadth-first search runs long."""
+    m = rng.random((L, L)) * 1e-3
+    idx = np.arange(L)
+    for d in (-1, 0, 1):
+        ok = (idx + d >= 0) & (idx + d < L)
+        m[idx[ok], idx[ok] + d] += 1.0
+    return m / m.sum(-1, keepdims=True)
+
+
+@pytest.mark.parametrize("preset", list(PRESETS))
+def test_large_mixed_batch_matches_reference(preset, rng):
+    """Enough graphs that finished ones leave the search batch while path-like ones keep going."""
+    cfg = PRESETS[preset]
+    L, B = 24, 240
+    mats, mask = np.zeros((B, L, L)), np.zeros((B, L), bool)
+    for i in range(B):
+        n = L if i % 4 else int(rng.integers(2, L))
+        mats[i, :n, :n] = _band(n, rng) if i % 3 == 0 else family(FAMILIES[i % len(FAMILIES)], n, rng)
+        mask[i, :n] = True
+    mats = mats.astype(np.float32)
+    res = gauge(torch.from_numpy(mats), torch.from_numpy(mask), config=cfg)
+    for i in range(0, B, 3):
+        n = int(mask[i].sum())
+        assert_matches(res, i, reference_gauge(mats[i, :n, :n].astype(np.float64), config=cfg))
+
+
+@pytest.mark.parametrize("preset", list(PRESETS))
+def test_float32_edge_values_match_reference(preset, rng):
+    """Subnormal weights, signed zeros, ties, values beside the entropy floor and NaN in the padding."""
+    cfg = PRESETS[preset]
+    floor32 = np.float32(1e-10)
+    specials = np.array(
+        [0.0, -0.0, 1e-45, 1e-40, floor32, np.nextafter(floor32, np.float32(0)), np.nextafter(floor32, np.float32(1))],
+        dtype=np.float32,
+    )
+    mats = np.stack([family("peaked", 10, rng) for _ in range(8)]).astype(np.float32)
+    for i in range(8):
+        cells = rng.choice(100, size=30, replace=False)
+        mats[i].flat[cells] = rng.choice(specials, size=30)
+    mats[1] = np.round(mats[1] * 4) / 4  # many ties at the threshold
+    mask = np.ones((8, 10), bool)
+    mask[::2, 7:] = False
+    mats[0, 8, 8] = np.nan  # padding of matrix 0 may hold anything
+    mats[2, 9, 3] = np.inf
+    res = gauge(torch.from_numpy(mats), torch.from_numpy(mask), config=cfg)
+    for i in range(8):
+        n = int(mask[i].sum())
+        assert_matches(res, i, reference_gauge(mats[i, :n, :n].astype(np.float64), config=cfg))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_order_statistics_agree_on_and_off_the_cpu_path(dtype, rng):
+    """The integer-view introselect (CPU) and the top-k (other devices) pick the same two ranks as a sort."""
+    from gedig.measure import _order_pair_numpy, _order_pair_torch
+
+    x = rng.random((50, 36)).astype(dtype)
+    x[:, :10] = 0.0
+    x[::5, 10:20] = x[::5, 10:11]  # ties
+    x[3, 5] = -0.0
+    ints = x.view(np.int32 if dtype == np.float32 else np.int64)
+    for kth in (0, 9, 10, 30, 34):
+        want = np.sort(x, axis=1)
+        a, b = _order_pair_numpy(ints, kth)
+        assert np.array_equal(a.view(dtype), want[:, kth]) and np.array_equal(b.view(dtype), want[:, kth + 1])
+        ta, tb = _order_pair_torch(torch.from_numpy(x), kth)
+        assert np.array_equal(ta.numpy(), want[:, kth]) and np.array_equal(tb.numpy(), want[:, kth + 1])
