@@ -298,16 +298,16 @@ def _threshold(A: torch.Tensor, count: torch.Tensor, cfg: GaugeConfig) -> torch.
     single = lo + 1 > cnt - 1  # one valid entry: both ranks are the same value
     a = np.empty(B, dtype=np.float64)
     b = np.empty(B, dtype=np.float64)
-    if flat.device.type == "cpu":
-        x = flat.numpy()
-        x = x.view(np.int32 if x.dtype == np.float32 else np.int64)
-        for c, rows in _groups(cnt):
-            kth = L * L - c + int(np.floor(cfg.q * (c - 1)))
-            a_g, b_g = _order_pair_numpy(x[rows], kth)
-            a[rows], b[rows] = a_g.view(flat.numpy().dtype), b_g.view(flat.numpy().dtype)
-    else:
-        for c, rows in _groups(cnt):
-            kth = L * L - c + int(np.floor(cfg.q * (c - 1)))
+    on_cpu = flat.device.type == "cpu"
+    if on_cpu:
+        values = flat.numpy()
+        bits = values.view(np.int32 if values.dtype == np.float32 else np.int64)
+    for c, rows in _groups(cnt):
+        kth = L * L - c + int(lo[rows][0])  # the invalid zeros sort first
+        if on_cpu:
+            a_g, b_g = _order_pair_numpy(bits[rows], kth)
+            a[rows], b[rows] = a_g.view(values.dtype), b_g.view(values.dtype)
+        else:
             index = torch.as_tensor(np.arange(B)[rows], device=flat.device)
             a_g, b_g = _order_pair_torch(flat.index_select(0, index), kth)
             a[rows], b[rows] = a_g.double().cpu().numpy(), b_g.double().cpu().numpy()
