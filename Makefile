@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup book book-ci h1 test lint bench clean
+.PHONY: setup book book-ci h1 test lint bench claims-check claims-lock readme clean
 
 $(STAMP): requirements/base.txt requirements/lock.txt requirements/assets.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,17 @@ h1: setup
 
 bench: setup
 	$(PY) -m gedig bench
+
+# the verdict lock (gedig/claims.lock.yml): check the executed chapters against it, or rewrite it
+claims-check: setup
+	$(PY) -m gedig claims --check --size $(or $(SIZE),ci)
+
+claims-lock: setup
+	$(PY) -m gedig claims --update --size $(or $(SIZE),ci)
+
+# rewrite the README's generated claims section from the lock
+readme: setup
+	$(PY) -m gedig claims --readme
 
 lint: setup
 	$(PY) -m ruff check gedig tests notebooks

@@ -8,22 +8,28 @@ chapters never recompute each other's attention.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from .cache import atomic_write_text
-from .claims import evaluate, load_measures, render_markdown, tally
+from .cache import atomic_write_text, cache_dir
+from .claims import evaluate, measure_sources, render_markdown, tally
 from .errors import GedigError
+from .progress import say
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ("01_theory", "02_graph_mapping", "03_h1_real_vs_random", "04_h2_layer_transition", "05_head_diversity", "06_f_regularization")
-SITE_FILES = ("_config.yml", "_toc.yml", "book/intro.md", "book/claims.md", "book/provenance.md", "book/data.md")
+SITE_FILES = ("_config.yml", "_toc.yml", "book/intro.md", "book/claims.md", "book/provenance.md", "book/data.md", "book/audit.md")
 MATHJAX_VERSION = "3.2.2"
 SIZES: dict[str, dict[str, dict[str, Any]]] = {
     "full": {},
@@ -47,7 +53,7 @@ SIZES: dict[str, dict[str, dict[str, Any]]] = {
 def _library_hash() -> str:
     h = hashlib.sha256()
     for path in sorted((ROOT / "gedig").rglob("*")):
-        if path.suffix in (".py", ".yml", ".csv"):
+        if path.suffix in (".py", ".yml", ".csv") and path.name != "claims.lock.yml":  # the lock records results; it does not make them
             h.update(path.read_bytes())
     return h.hexdigest()
 
@@ -57,38 +63,130 @@ def _stamp(name: str, parameters: dict[str, Any]) -> str:
     return hashlib.sha256(src + json.dumps(parameters, sort_keys=True).encode() + _library_hash().encode()).hexdigest()
 
 
-def execute(names: tuple[str, ...] = NOTEBOOKS, *, size: str = "full", force: bool = False, site: Path = ROOT) -> dict[str, float]:
-    """Execute notebooks into ``site/book/executed``; returns seconds per notebook (0 when reused)."""
-    import jupytext
-    import papermill
+class BookInterrupted(GedigError):
+    """Ctrl-C during the book: what was kept, and how to resume."""
 
+
+@contextlib.contextmanager
+def _build_lock(out_dir: Path) -> Iterator[None]:
+    """One build per folder at a time: a second ``make book`` waits for the first, then reuses its
+    notebooks (stamps) and its cache entries instead of writing the same files beside it."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with open(out_dir / ".build.lock", "a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            say(f"[book] another build is running in {out_dir} (pid {fh.read().strip() or '?'}); waiting for it to finish")
+            fcntl.flock(fh, fcntl.LOCK_EX)
+        fh.seek(0)
+        fh.truncate()
+        fh.write(str(os.getpid()))
+        fh.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _stop_tree(proc: subprocess.Popen[bytes]) -> None:
+    """End papermill and its kernel (which runs in a session of its own) without tracebacks."""
+    import psutil
+
+    try:
+        family = [psutil.Process(proc.pid), *psutil.Process(proc.pid).children(recursive=True)]
+    except psutil.NoSuchProcess:
+        family = []
+    for p in family:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            p.terminate()
+    _, alive = psutil.wait_procs(family, timeout=10)
+    for p in alive:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            p.kill()
+    proc.wait()
+
+
+_NOISE = ("Kernel is running over TCP without encryption",)
+
+
+def _relay(stream: IO[str]) -> None:
+    """Pass the child's stderr (papermill, and the kernel's progress lines) on to ours, minus the
+    kernel's start-up warning that says nothing about this build."""
+    for line in stream:
+        if not any(n in line for n in _NOISE):
+            sys.stderr.write(line)
+            sys.stderr.flush()
+
+
+def _run_papermill(name: str, params: dict[str, Any], out_dir: Path) -> Path:
+    """Execute one notebook in a child process of its own session: Ctrl-C reaches only us, and we
+    stop the child and its kernel cleanly. The kernel's own stderr (progress lines) streams through."""
+    import jupytext
+
+    src = out_dir / f".{name}.input.ipynb"
+    jupytext.write(jupytext.read(ROOT / "notebooks" / f"{name}.py"), src)
+    params_file = out_dir / f".{name}.parameters.json"
+    params_file.write_text(json.dumps(params))
+    tmp = out_dir / f".{name}.running.ipynb"
+    cmd = [sys.executable, "-m", "papermill", str(src), str(tmp), "-f", str(params_file), "-k", "python3"]
+    cmd += ["--cwd", str(out_dir), "--no-progress-bar", "--log-level", "ERROR"]
+    proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    relay = threading.Thread(target=_relay, args=(proc.stderr,), daemon=True)
+    relay.start()
+    try:
+        rc = proc.wait()
+    except KeyboardInterrupt:
+        _stop_tree(proc)
+        raise
+    finally:
+        relay.join(timeout=5)
+    if rc != 0:
+        raise GedigError(f"notebook {name} failed (papermill exit {rc}; the error is printed above); partial output: {tmp}")
+    src.unlink(missing_ok=True)
+    params_file.unlink(missing_ok=True)
+    return tmp
+
+
+def execute(names: tuple[str, ...] = NOTEBOOKS, *, size: str = "full", force: bool = False, site: Path = ROOT) -> dict[str, float]:
+    """Execute notebooks into ``site/book/executed``; returns seconds per notebook (0 when reused).
+
+    One line per notebook started and finished goes to the terminal; chapter 6 adds one line per
+    finished fine-tuning run. Ctrl-C stops the running notebook and raises ``BookInterrupted``
+    with a one-line summary of what was kept.
+    """
     if size not in SIZES:
         raise GedigError(f"unknown size {size!r}; choose one of {', '.join(SIZES)}")
     out_dir = site / "book" / "executed"
-    out_dir.mkdir(parents=True, exist_ok=True)
     timings: dict[str, float] = {}
-    for name in names:
-        params = SIZES[size].get(name, {})
-        stamp_file = out_dir / f"{name}.stamp"
-        stamp = _stamp(name, params)
-        done = (out_dir / f"{name}.ipynb").exists() and (out_dir / f"{name}.json").exists()
-        if not force and done and stamp_file.exists() and stamp_file.read_text() == stamp:
-            timings[name] = 0.0
-            print(f"[book] {name}: unchanged, reused", file=sys.stderr)
-            continue
-        stamp_file.unlink(missing_ok=True)
-        (out_dir / f"{name}.json").unlink(missing_ok=True)
-        print(f"[book] executing {name} {params or ''}", file=sys.stderr)
-        t0 = time.perf_counter()
-        nb = jupytext.read(ROOT / "notebooks" / f"{name}.py")
-        tmp = out_dir / f".{name}.running.ipynb"
-        papermill.execute_notebook(nb, str(tmp), parameters=params, kernel_name="python3", cwd=str(out_dir), progress_bar=False)
-        tmp.replace(out_dir / f"{name}.ipynb")
-        if not (out_dir / f"{name}.json").exists():
-            raise GedigError(f"notebook {name} ran but wrote no {name}.json measures")
-        atomic_write_text(stamp, stamp_file)
-        timings[name] = time.perf_counter() - t0
-        print(f"[book] {name}: {timings[name]:.1f} s", file=sys.stderr)
+    with _build_lock(out_dir):
+        for k, name in enumerate(names, 1):
+            params = SIZES[size].get(name, {})
+            stamp_file = out_dir / f"{name}.stamp"
+            stamp = _stamp(name, params)
+            done = (out_dir / f"{name}.ipynb").exists() and (out_dir / f"{name}.json").exists()
+            if not force and done and stamp_file.exists() and stamp_file.read_text() == stamp:
+                timings[name] = 0.0
+                say(f"[book] {k}/{len(names)} {name}: unchanged, reused")
+                continue
+            stamp_file.unlink(missing_ok=True)
+            (out_dir / f"{name}.json").unlink(missing_ok=True)
+            say(f"[book] {k}/{len(names)} {name}: executing {params or '(default parameters)'}")
+            t0 = time.perf_counter()
+            try:
+                tmp = _run_papermill(name, params, out_dir)
+            except KeyboardInterrupt:
+                raise BookInterrupted(
+                    f"interrupted in {name} after {(time.perf_counter() - t0) / 60:.1f} min. Kept: "
+                    f"{k - 1} finished notebook(s) and every finished scoring batch and fine-tuning run in "
+                    f"{cache_dir()}. Run the same command again to resume from there."
+                ) from None
+            tmp.replace(out_dir / f"{name}.ipynb")
+            if not (out_dir / f"{name}.json").exists():
+                raise GedigError(f"notebook {name} ran but wrote no {name}.json measures")
+            atomic_write_text(stamp, stamp_file)
+            timings[name] = time.perf_counter() - t0
+            say(f"[book] {k}/{len(names)} {name}: finished in {timings[name] / 60:.1f} min")
     return timings
 
 
@@ -96,10 +194,10 @@ def write_claims(site: Path = ROOT) -> dict[str, int]:
     """Evaluate every registered claim on the notebooks' measures; write the claims table, the
     tally for the first page and the provenance table of the executed notebooks."""
     generated = site / "book" / "_generated"
-    measures = load_measures(site / "book" / "executed")
-    table = evaluate(measures)
+    measures, sources = measure_sources(site / "book" / "executed")
+    table = evaluate(measures, sources=sources)
     counts = tally(table)
-    atomic_write_text(render_markdown(table), generated / "claims_table.md")
+    atomic_write_text(render_markdown(table, chapter_titles()), generated / "claims_table.md")
     tally_md = ", ".join(f"**{n}** {v}" for v, n in counts.items())
     atomic_write_text(
         f"Of {len(table)} registered claims: {tally_md}. Every verdict is computed from the executed notebooks (see [Claims](claims.md)).\n",
@@ -114,7 +212,35 @@ def write_claims(site: Path = ROOT) -> dict[str, int]:
                 f"| {name} | {measures[f'{k}.git_commit']} | {measures[f'{k}.code_version']} | {measures[f'{k}.gedig']} | {measures[f'{k}.torch']} | {measures[f'{k}.executed_at']} | `{params}` |"
             )
     atomic_write_text("\n".join(rows) + "\n", generated / "provenance_table.md")
+    atomic_write_text(freg_summary(measures, table), generated / "freg_summary.md")
     return counts
+
+
+def freg_summary(measures: dict[str, Any], table: Any) -> str:
+    """Chapter 6's outcome in two sentences, from its measures and its claims' verdicts."""
+    rows = table[table["id"].str.startswith("FREG-")]
+    verdicts = ", ".join(f"{int((rows['verdict'] == v).sum())} {v}" for v in rows["verdict"].unique())
+    f0, f1 = measures.get("freg.final_F_author.alpha0"), measures.get("freg.final_F_author.alpha1")
+    rho, gain = measures.get("freg.F_alpha_spearman"), measures.get("freg.gain_pp.alpha0.001")
+    if None in (f0, f1, rho, gain):
+        raise GedigError("chapter 6 measures are missing: run the book (python -m gedig book) first")
+    return (
+        f"Rerun on the embedded stand-ins ({measures.get('provenance.06_f_regularization.parameters', '')}), the "
+        f"training-time F measured as the author did is {f0:+.3f} at α = 0 and {f1:+.3f} at α = 1 "
+        f"(Spearman ρ between α and final F: {rho:+.2f}); the accuracy gain at α = 0.001 over α = 0 is "
+        f"{gain:+.2f} percentage points. Of its {len(rows)} claims: {verdicts} (see [Claims](claims.md)).\n"
+    )
+
+
+def chapter_titles() -> dict[str, str]:
+    """Each notebook's first heading ("3. H1: …"), for links to it."""
+    titles = {}
+    for name in NOTEBOOKS:
+        for line in (ROOT / "notebooks" / f"{name}.py").read_text(encoding="utf-8").splitlines():
+            if line.startswith("# # "):
+                titles[name] = line[4:].strip()
+                break
+    return titles
 
 
 def vendor_mathjax(site: Path = ROOT) -> Path:
@@ -163,5 +289,5 @@ def build(*, size: str = "full", force: bool = False, site: Path = ROOT) -> dict
     vendor_mathjax(site)
     html = build_html(site)
     total = time.perf_counter() - t0
-    print(f"[book] notebooks {sum(timings.values()):.1f} s, html {html:.1f} s, total {total:.1f} s; verdicts {counts}", file=sys.stderr)
+    say(f"[book] notebooks {sum(timings.values()):.1f} s, html {html:.1f} s, total {total:.1f} s; verdicts {counts}")
     return {"notebooks": timings, "html_s": html, "total_s": total, "tally": counts}

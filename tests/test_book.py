@@ -7,12 +7,15 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import xml.etree.ElementTree as ET
 
 import nbformat
 import pytest
 
 from gedig.book import NOTEBOOKS, SIZES, build, new_site
 from gedig.claims import VERDICTS, evaluate, load_measures, load_registry
+from gedig.cli import main
+from gedig.lock import check
 
 pytestmark = pytest.mark.slow
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -58,13 +61,53 @@ def test_verdicts_follow_the_data_not_the_registry(site):
         assert evaluate(forced, [claim]).iloc[0]["verdict"] == verdict
 
 
+def test_verdicts_equal_the_lock_at_ci_size(site):
+    """A change to the gauge or a chapter that flips a published verdict fails here, with the table."""
+    report = check(site, "ci")
+    assert report.ok, "verdicts moved against gedig/claims.lock.yml:\n" + report.markdown()
+    assert len(report.rows) == len(load_registry())
+
+
+def test_tampered_measure_fails_the_check_and_names_claim_and_chapter(site, tmp_path):
+    tampered = tmp_path / "site"
+    shutil.copytree(site / "book" / "executed", tampered / "book" / "executed")
+    path = tampered / "book" / "executed" / "03_h1_real_vs_random.json"
+    original = path.read_text()
+    claim = next(c for c in load_registry() if c["id"] == "T2-BERT-random")
+    data = json.loads(original)
+    data[claim["measures"][0]] = -abs(data[claim["measures"][0]]) - 1.0  # far off and of the wrong sign
+    path.write_text(json.dumps(data))
+    junit = tmp_path / "claims.xml"
+    assert main(["claims", "--check", "--size", "ci", "--site", str(tampered), "--junit", str(junit)]) == 1
+    row = check(tampered, "ci").flipped.set_index("id").loc["T2-BERT-random"]
+    assert row["chapter"] == "03_h1_real_vs_random" and row["verdict"] == "not reproduced"
+    cases = ET.parse(junit).getroot().findall("./testsuite/testcase")
+    assert len(cases) == len(load_registry())
+    failed = [c.get("name") for c in cases if c.find("failure") is not None]
+    assert failed == ["T2-BERT-random"]
+    path.write_text(original)
+    assert main(["claims", "--check", "--size", "ci", "--site", str(tampered)]) == 0
+
+
+def test_check_refuses_missing_or_stale_chapters(site, tmp_path, capsys):
+    assert main(["claims", "--check", "--size", "full", "--site", str(site)]) == 2  # built at CI size
+    assert "stale" in capsys.readouterr().err
+    assert main(["claims", "--check", "--size", "ci", "--site", str(tmp_path)]) == 2
+    assert "not executed" in capsys.readouterr().err
+
+
 def test_html_has_every_page(site):
     html = site / "_build" / "html"
-    for page in [*(f"book/executed/{n}" for n in NOTEBOOKS), "book/claims", "book/provenance", "book/data", "book/intro"]:
+    for page in [*(f"book/executed/{n}" for n in NOTEBOOKS), "book/claims", "book/provenance", "book/data", "book/audit", "book/intro"]:
         assert (html / f"{page}.html").exists(), page
     assert (html / "_static" / "mathjax" / "tex-mml-chtml.js").exists()
     for path in html.rglob("*.html"):
-        assert "cdn.jsdelivr" not in path.read_text(encoding="utf-8"), path
+        text = path.read_text(encoding="utf-8")
+        assert "cdn.jsdelivr" not in text, path
+        # the published book stands alone: no page sends a reader to a file outside the repository
+        assert "shared/reference" not in text and "../shared" not in text, f"{path.name} refers outside the repository"
+    audit = (html / "book" / "audit.html").read_text(encoding="utf-8")
+    assert "Rerun on the embedded stand-ins" in audit, "the audit's chapter-6 finding was not generated"
 
 
 @pytest.mark.skipif(CHROMIUM is None and os.environ.get("CI") != "true", reason="Debian chromium not installed (CI installs it)")
@@ -90,10 +133,13 @@ def test_real_browser_loads_every_page_offline(site):
         "--disable-sync",
         "--no-first-run",
     ]
+    console: list[str] = []
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=args)
-        page = browser.new_page()
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(("file://", "data:", "blob:")) else None)
+        page.on("console", lambda m: console.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None)
+        page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
         for path in pages:
             page.goto(path.as_uri(), wait_until="load")
             n_math = page.evaluate("() => document.querySelectorAll('.math').length")
@@ -103,7 +149,26 @@ def test_real_browser_loads_every_page_offline(site):
             assert all(ok for _, ok in images), f"{path.name}: broken images {[s for s, ok in images if not ok]}"
             if "executed" in path.parts and path.stem != "01_theory":
                 assert images, f"{path.name} shows no figure"
+        page.goto((html / "book" / "claims.html").as_uri(), wait_until="load")
+        layout = page.evaluate(
+            """() => ({
+                badges: [...document.querySelectorAll('main .sd-badge')].map(b => {
+                    const r = b.getBoundingClientRect();
+                    return [b.textContent.trim(), r.left >= 0 && r.right <= window.innerWidth && r.width > 0];
+                }),
+                scrollWidth: document.documentElement.scrollWidth,
+                innerWidth: window.innerWidth,
+                wideBoxes: [...document.querySelectorAll('main *')].filter(e => e.scrollWidth > e.clientWidth + 1
+                    && getComputedStyle(e).overflowX !== 'visible' && e.clientWidth > 0).length,
+            })"""
+        )
+        n_claims = len(load_registry())
+        verdict_badges = [(t, ok) for t, ok in layout["badges"] if t in VERDICTS]
+        assert len(verdict_badges) >= n_claims, f"{len(verdict_badges)} verdict badges for {n_claims} claims"
+        assert all(ok for _, ok in verdict_badges), "a verdict is off screen at 1280 px"
+        assert layout["scrollWidth"] <= layout["innerWidth"] and layout["wideBoxes"] == 0, f"horizontal scrolling: {layout}"
         page.goto((html / "index.html").as_uri())
         page.wait_for_url("**/book/intro.html")
         browser.close()
     assert not outside, f"requests left the machine: {outside[:5]}"
+    assert not console, f"console errors or warnings: {console[:5]}"

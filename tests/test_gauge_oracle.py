@@ -181,3 +181,15 @@ def test_order_statistics_agree_on_and_off_the_cpu_path(dtype, rng):
         assert np.array_equal(a.view(dtype), want[:, kth]) and np.array_equal(b.view(dtype), want[:, kth + 1])
         ta, tb = _order_pair_torch(torch.from_numpy(x), kth)
         assert np.array_equal(ta.numpy(), want[:, kth]) and np.array_equal(tb.numpy(), want[:, kth + 1])
+
+
+@pytest.mark.parametrize("kind", FAMILIES)
+def test_bench_lean_networkx_baseline_is_the_same_gauge(kind, rng):
+    """The benchmark's speed baseline computes the published gauge too (else its speed-up means nothing)."""
+    from gedig.bench import lean_networkx_F
+
+    for L in (2, 5, 17, 40):
+        A = family(kind, L, rng)
+        for cfg in (GaugeConfig.published(), GaugeConfig.published(lam=1.0, gamma=2.0, q=0.8)):
+            ref = reference_gauge(A, config=cfg)["F"]
+            assert abs(lean_networkx_F(A, lam=cfg.lam, gamma=cfg.gamma, q=cfg.q) - ref) <= 1e-12

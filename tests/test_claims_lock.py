@@ -1,0 +1,39 @@
+"""The verdict lock is well formed, covers every registered claim, and the README's generated
+claims section agrees with it (``make readme`` rewrites it)."""
+
+from __future__ import annotations
+
+from gedig.claims import VERDICTS, load_registry
+from gedig.lock import LOCK, MARKERS, read_lock, readme_current, readme_section
+
+
+def test_lock_has_a_ci_entry_covering_every_claim():
+    lock = read_lock()
+    assert "ci" in lock, f"{LOCK.name} has no CI-size entry: run make book-ci, then python -m gedig claims --update --size ci"
+    ids = {c["id"] for c in load_registry()}
+    for size, entry in lock.items():
+        assert set(entry["claims"]) == ids, f"size {size}: lock and registry list different claims"
+        assert all(c["verdict"] in VERDICTS for c in entry["claims"].values())
+        assert entry.get("code_version") and entry.get("git_commit")
+
+
+def test_readme_section_agrees_with_the_lock():
+    assert readme_current(), "README.md's claims section is out of date: run `make readme`"
+
+
+def test_readme_section_lists_what_is_not_reproduced():
+    lock = {
+        "full": {
+            "code_version": "abc",
+            "git_commit": "def",
+            "claims": {
+                "T2-BERT-random": {"verdict": "not reproduced", "chapter": "03_h1_real_vs_random", "values": {}},
+                "T2-GPT2-random": {"verdict": "reproduced", "chapter": "03_h1_real_vs_random", "values": {}},
+            },
+        }
+    }
+    text = readme_section(lock)
+    assert "**1** reproduced" in text and "**1** not reproduced" in text
+    assert "`T2-BERT-random` (03_h1_real_vs_random)" in text and "T2-GPT2-random" not in text
+    assert "No full-size verdicts" in readme_section({})
+    assert MARKERS[0].startswith("<!--") and MARKERS[1].startswith("<!--")
