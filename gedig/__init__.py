@@ -1,7 +1,7 @@
 """geDIG gauge on Transformer attention: an executable companion to Miyachi's paper."""
 
 from ._alloc import tune_allocator
-from .baselines import BASELINES, make_baseline
+from .baselines import ALL_BASELINES, BASELINES, NULLS, make_baseline, structured_null
 from .config import PRESETS, GaugeConfig
 from .errors import GedigError
 from .measure import GaugeResult, gauge
@@ -16,9 +16,11 @@ from .models import EMBEDDED, LoadedModel, load_model  # noqa: E402
 from .scoring import score  # noqa: E402
 
 __all__ = [
+    "ALL_BASELINES",
     "BASELINES",
     "CORPORA",
     "EMBEDDED",
+    "NULLS",
     "PRESETS",
     "GaugeConfig",
     "GaugeResult",
@@ -31,4 +33,5 @@ __all__ = [
     "make_baseline",
     "score",
     "stats",
+    "structured_null",
 ]

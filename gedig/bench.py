@@ -170,6 +170,35 @@ def bench_model(
     }
 
 
+def bench_configs(
+    name: str = "minilm-l6", *, n_texts: int = 100, n_configs: int = 8, repeats: int = 3, seed: int = 0
+) -> dict[str, float | str]:
+    """Wall time of one list-config ``score`` (one forward pass per batch, N gauges) against N
+    uncached single-config calls on the same texts (best of ``repeats`` each)."""
+    from .scoring import score
+
+    model = load_model(name)
+    texts = load_texts("wiki-summaries", n=n_texts, seed=seed)
+    qs = np.linspace(0.8, 0.95, n_configs // 2)
+    configs = [GaugeConfig.published(q=float(q)) for q in qs] + [GaugeConfig.as_written(q=float(q)) for q in qs]
+    configs = configs[:n_configs]
+    t_list = t_single = float("inf")
+    for _ in range(max(1, repeats)):
+        t0 = time.perf_counter()
+        score(model, texts, config=configs, cache=False, progress=False)
+        t_list = min(t_list, time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        for cfg in configs:
+            score(model, texts, config=cfg, cache=False, progress=False)
+        t_single = min(t_single, time.perf_counter() - t0)
+    return {
+        "case": f"{name}: {n_configs} configs, {n_texts} texts",
+        "list_s": t_list,
+        "single_calls_s": t_single,
+        "list_over_single": t_list / t_single,
+    }
+
+
 def run_bench(
     models: Sequence[str] = ("minilm-l6", "smollm2-135m"),
     *,
@@ -180,4 +209,5 @@ def run_bench(
     """The full benchmark table: synthetic lengths, then each model."""
     table = bench_synthetic(lengths, n_heads=n_heads)
     model_rows = [bench_model(m, n_texts=n_texts) for m in models]
-    return pd.concat([table, pd.DataFrame(model_rows)], ignore_index=True)
+    config_rows = [bench_configs(m, n_texts=min(n_texts, 100)) for m in models[:1]]
+    return pd.concat([table, pd.DataFrame(model_rows), pd.DataFrame(config_rows)], ignore_index=True)

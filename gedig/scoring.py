@@ -18,7 +18,7 @@ import torch
 from tqdm.auto import tqdm
 
 from .attention import AttentionBatch, check_texts, extract, plan_batches
-from .baselines import BASELINES, make_baseline
+from .baselines import ALL_BASELINES, BASELINES, NULLS, make_baseline, structured_null, text_rng
 from .cache import atomic_write_parquet, code_version, key_of, read_parquet_cached, scores_dir
 from .config import GaugeConfig
 from .errors import GedigError
@@ -54,26 +54,41 @@ class ScoreSpec:
         )
 
 
-def _baseline_stack(
-    kind: str, lengths: list[int], Lmax: int, shape: tuple[int, int], seed: int, text_ids: list[int], causal: bool
-) -> torch.Tensor:
-    """Baseline matrices for a batch, padded to Lmax: one per (text, layer, head) for 'random',
-    one per text (broadcast later) for the deterministic kinds."""
+BASELINE_TERMS = ("F", "delta_epc", "delta_h", "delta_sp")
+
+
+def _baseline_stack(kind: str, batch: AttentionBatch, shape: tuple[int, int], seed: int, causal: bool, model_causal: bool) -> torch.Tensor:
+    """Baseline matrices for a batch, padded like its attention: one per (text, layer, head) for the
+    random kinds and the nulls (seeded per text, so a text's draws do not depend on its batch), one
+    per text (broadcast later) for the deterministic kinds."""
+    lengths = batch.mask.sum(1).tolist()
+    B, Lmax = len(lengths), batch.attn.shape[-1]
+    if kind in NULLS:  # from the head's own weights; causal whenever the model is, under every preset
+        attn = batch.attn.detach().cpu().numpy()
+        out = np.zeros(attn.shape, dtype=attn.dtype if kind == "permuted" else np.float64)
+        for b, (n, tid) in enumerate(zip(lengths, batch.index, strict=True)):
+            own = attn[b, ..., :n, :n]
+            out[b, ..., :n, :n] = structured_null(kind, own, causal=model_causal, seed=text_rng(kind, seed, tid))
+        return torch.from_numpy(out)
     if kind == "random":
-        out = np.zeros((len(lengths), *shape, Lmax, Lmax))
-        for b, (n, tid) in enumerate(zip(lengths, text_ids, strict=True)):
-            rng = np.random.default_rng([seed, tid])
-            out[b, ..., :n, :n] = make_baseline("random", n, seed=rng, causal=causal, size=shape)
+        out = np.zeros((B, *shape, Lmax, Lmax))
+        for b, (n, tid) in enumerate(zip(lengths, batch.index, strict=True)):
+            out[b, ..., :n, :n] = make_baseline("random", n, seed=text_rng("random", seed, tid), causal=causal, size=shape)
     else:
-        out = np.zeros((len(lengths), 1, 1, Lmax, Lmax))
+        out = np.zeros((B, 1, 1, Lmax, Lmax))
         for b, n in enumerate(lengths):
             out[b, 0, 0, :n, :n] = make_baseline(kind, n, causal=causal)
     return torch.from_numpy(out)
 
 
-def score_batch(batch: AttentionBatch, model: LoadedModel, spec: ScoreSpec) -> pd.DataFrame:
-    """Gauge terms for the real attention of one batch and for each baseline on the same masks."""
-    B, n_layers, n_heads, Lmax, _ = batch.attn.shape
+def score_batch(
+    batch: AttentionBatch, model: LoadedModel, spec: ScoreSpec, stacks: dict[tuple[str, bool], torch.Tensor] | None = None
+) -> pd.DataFrame:
+    """Gauge terms for the real attention of one batch and for each baseline on the same masks.
+
+    ``stacks`` shares the baseline matrices between configurations gauged on the same batch.
+    """
+    B, n_layers, n_heads = batch.attn.shape[:3]
     mask = batch.mask[:, None, None, :]
     res = gauge(batch.attn, mask, causal=model.causal, config=spec.config)
     grid = np.stack(np.meshgrid(np.arange(B), np.arange(n_layers), np.arange(n_heads), indexing="ij"), -1).reshape(-1, 3)
@@ -86,24 +101,33 @@ def score_batch(batch: AttentionBatch, model: LoadedModel, spec: ScoreSpec) -> p
     }
     for term in TERMS:
         frame[term] = getattr(res, term).reshape(-1).cpu().numpy()
-    lengths = batch.mask.sum(1).tolist()
     bmask = batch.mask.cpu()[:, None, None, :]
     causal_baselines = model.causal and spec.config.mask_causal
+    stacks = {} if stacks is None else stacks
     for kind in spec.baselines:
-        stack = _baseline_stack(kind, lengths, Lmax, (n_layers, n_heads), spec.seed, list(batch.index), causal_baselines)
-        F = gauge(stack, bmask, causal=model.causal, config=spec.config).F
-        frame[f"F_{kind}"] = F.expand(B, n_layers, n_heads).reshape(-1).numpy()
+        key = (kind, causal_baselines)
+        if key not in stacks:
+            stacks[key] = _baseline_stack(kind, batch, (n_layers, n_heads), spec.seed, causal_baselines, model.causal)
+        b_res = gauge(stacks[key], bmask, causal=model.causal, config=spec.config)
+        for term in BASELINE_TERMS:
+            frame[f"{term}_{kind}"] = getattr(b_res, term).expand(B, n_layers, n_heads).reshape(-1).cpu().numpy()
     df = pd.DataFrame(frame)
     df["model"] = spec.model
     df["preset"] = spec.config.name
     return df
 
 
+def _check_config(cfg: object) -> GaugeConfig:
+    if not isinstance(cfg, GaugeConfig):
+        raise GedigError(f"config must be a GaugeConfig or a list of them, got {type(cfg).__name__}")
+    return cfg
+
+
 def score(
     model: str | LoadedModel,
     texts: Sequence[str],
     *,
-    config: GaugeConfig | None = None,
+    config: GaugeConfig | Sequence[GaugeConfig] | None = None,
     baselines: Sequence[str] = BASELINES,
     seed: int = 0,
     batch_size: int = 16,
@@ -111,47 +135,64 @@ def score(
     device: str = "auto",
     cache: bool = True,
     progress: bool = True,
-) -> pd.DataFrame:
+) -> pd.DataFrame | list[pd.DataFrame]:
     """Score every head of ``model`` on ``texts``: a tidy DataFrame, one row per text × layer × head.
 
-    Columns: text_id, layer, head, L, F, delta_epc, delta_h, delta_sp, n_edges, threshold,
-    F_<baseline> for each baseline, model, preset. Baselines are scored on the same mask; under a
-    preset that masks causal zeros they are causally masked too for a causal model.
+    Columns: text_id, layer, head, L, F, delta_epc, delta_h, delta_sp, n_edges, threshold; for each
+    baseline b, F_b, delta_epc_b, delta_h_b and delta_sp_b (F_b = delta_epc_b − λ(delta_h_b +
+    γ·delta_sp_b)); model, preset. Baselines are scored on the same mask; under a preset that masks
+    causal zeros they are causally masked too for a causal model. Besides the paper's four
+    (``BASELINES``), the structure-preserving nulls ``permuted`` and ``entropy_matched`` are built
+    from each head's own weights.
+
+    ``config`` may be a list: the model then runs once per batch and every configuration is gauged
+    on the same attention. The result is a list of tables in the same order, each equal to (and
+    cached under the same key as) a single-configuration call.
     """
     texts = check_texts(texts)
     if not isinstance(model, LoadedModel):
         resolve_device(device)  # an unavailable device is an error even when the table is cached
-    cfg = config if config is not None else GaugeConfig.published()
-    if not isinstance(cfg, GaugeConfig):
-        raise GedigError(f"config must be a GaugeConfig, got {type(cfg).__name__}")
+    several = isinstance(config, (list, tuple))
+    configs = [_check_config(c) for c in config] if several else [_check_config(config if config is not None else GaugeConfig.published())]
+    if not configs:
+        raise GedigError("config is an empty list: give at least one GaugeConfig")
     baselines = tuple(baselines)
     for kind in baselines:
-        if kind not in BASELINES:
-            raise GedigError(f"unknown baseline kind {kind!r}; choose from {', '.join(BASELINES)}")
+        if kind not in ALL_BASELINES:
+            raise GedigError(f"unknown baseline kind {kind!r}; choose from {', '.join(ALL_BASELINES)}")
     name = model.name if isinstance(model, LoadedModel) else model
-    spec = ScoreSpec(model=name, config=cfg, baselines=baselines, seed=int(seed), batch_size=int(batch_size), max_length=int(max_length))
-    key = spec.key(texts)
-    final = scores_dir() / f"{key}.parquet"
-    if cache and (table := read_parquet_cached(final)) is not None:
-        return table
-    loaded = model if isinstance(model, LoadedModel) else load_model(model, device=device)
-    parts_dir = scores_dir() / f"{key}.partial"
-    plan = plan_batches(loaded, texts, batch_size=batch_size, max_length=max_length)
-    frames: list[pd.DataFrame] = []
-    bar = tqdm(total=len(texts), desc=f"score {name} [{cfg.name}]", unit="text", disable=not progress)
-    for i, index in enumerate(plan):
-        part = parts_dir / f"part-{i:05d}.parquet"
-        if cache and (df := read_parquet_cached(part)) is not None:
-            frames.append(df)
-        else:
-            df = score_batch(extract(loaded, texts, index, max_length=max_length), loaded, spec)
+    specs = [
+        ScoreSpec(model=name, config=c, baselines=baselines, seed=int(seed), batch_size=int(batch_size), max_length=int(max_length))
+        for c in configs
+    ]
+    keys = [spec.key(texts) for spec in specs]
+    tables: list[pd.DataFrame | None] = [read_parquet_cached(scores_dir() / f"{k}.parquet") if cache else None for k in keys]
+    todo = [i for i, t in enumerate(tables) if t is None]
+    if todo:
+        loaded = model if isinstance(model, LoadedModel) else load_model(model, device=device)
+        plan = plan_batches(loaded, texts, batch_size=batch_size, max_length=max_length)
+        frames: dict[int, list[pd.DataFrame]] = {i: [] for i in todo}
+        label = configs[0].name if len(todo) == 1 else f"{len(todo)} configs"
+        bar = tqdm(total=len(texts), desc=f"score {name} [{label}]", unit="text", disable=not progress)
+        for b, index in enumerate(plan):
+            parts = {i: scores_dir() / f"{keys[i]}.partial" / f"part-{b:05d}.parquet" for i in todo}
+            done = {i: read_parquet_cached(parts[i]) if cache else None for i in todo}
+            missing = [i for i in todo if done[i] is None]
+            if missing:
+                batch = extract(loaded, texts, index, max_length=max_length)  # one forward pass for every config
+                stacks: dict[tuple[str, bool], torch.Tensor] = {}
+                for i in missing:
+                    done[i] = score_batch(batch, loaded, specs[i], stacks)
+                    if cache:
+                        atomic_write_parquet(done[i], parts[i])
+            for i in todo:
+                frames[i].append(done[i])
+            bar.update(len(index))
+        bar.close()
+        for i in todo:
+            table = pd.concat(frames[i], ignore_index=True).sort_values(["text_id", "layer", "head"], kind="stable").reset_index(drop=True)
             if cache:
-                atomic_write_parquet(df, part)
-            frames.append(df)
-        bar.update(len(index))
-    bar.close()
-    table = pd.concat(frames, ignore_index=True).sort_values(["text_id", "layer", "head"], kind="stable").reset_index(drop=True)
-    if cache:
-        atomic_write_parquet(table, final)
-        shutil.rmtree(parts_dir, ignore_errors=True)
-    return table
+                atomic_write_parquet(table, scores_dir() / f"{keys[i]}.parquet")
+                shutil.rmtree(scores_dir() / f"{keys[i]}.partial", ignore_errors=True)
+            tables[i] = table
+    return tables if several else tables[0]

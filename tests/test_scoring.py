@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import gedig.scoring as scoring
-from gedig import GaugeConfig, gauge
+from gedig import GaugeConfig, GedigError, gauge
 from gedig.cli import main
 from gedig.corpora import load_texts
 from gedig.models import load_model
@@ -102,3 +102,71 @@ def test_cli_reports_bad_input_cleanly(capsys, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     assert main(["score", "--model", "gpt2", "--n", "3", "--quiet"]) == 2
     assert "minilm-l6" in capsys.readouterr().err
+
+
+ALL_KINDS = ("random", "uniform", "local", "diagonal", "permuted", "entropy_matched")
+
+
+@pytest.fixture(scope="module")
+def smollm():
+    return load_model("smollm2-135m", device="cpu")
+
+
+@pytest.mark.parametrize("which", ["minilm", "smollm"])
+def test_every_baseline_term_is_in_the_table_and_satisfies_the_F_identity(which, request, score_cache):
+    model = request.getfixturevalue(which)
+    texts = TEXTS[:3]
+    for cfg in (GaugeConfig.published(), GaugeConfig.as_written()):
+        df = scoring.score(model, texts, config=cfg, baselines=ALL_KINDS, batch_size=2, progress=False)
+        for b in ALL_KINDS:
+            rebuilt = df[f"delta_epc_{b}"] - cfg.lam * (df[f"delta_h_{b}"] + cfg.gamma * df[f"delta_sp_{b}"])
+            assert (df[f"F_{b}"] - rebuilt).abs().max() <= 1e-12, b
+        # permuted keeps threshold, edges and entropy: F differs only through ΔSP
+        gap = (df["F"] - df["F_permuted"]) + cfg.lam * cfg.gamma * (df["delta_sp"] - df["delta_sp_permuted"])
+        assert gap.abs().max() <= 1e-12
+        assert (df["delta_h"] - df["delta_h_permuted"]).abs().max() <= 1e-12
+        assert (df["delta_epc"] - df["delta_epc_permuted"]).abs().max() <= 1e-12
+
+
+@pytest.mark.parametrize("which", ["minilm", "smollm"])
+def test_null_columns_agree_with_the_networkx_reference(which, request, score_cache):
+    from gedig.baselines import text_rng
+    from gedig.reference import reference_gauge
+
+    model = request.getfixturevalue(which)
+    texts = TEXTS[:2]
+    cfg = GaugeConfig.as_written() if model.causal else GaugeConfig.published()
+    df = scoring.score(model, texts, config=cfg, baselines=("permuted", "entropy_matched"), batch_size=1, progress=False)
+    for tid in range(len(texts)):
+        one = scoring.extract(model, texts, [tid], max_length=256)
+        own = one.attn[0].numpy()
+        for kind in ("permuted", "entropy_matched"):
+            null = gedig_null(kind, own, model.causal, text_rng(kind, 0, tid))
+            for layer, h in ((0, 0), (model.n_layers - 1, model.n_heads - 1), (1, 2)):
+                ref = reference_gauge(null[layer, h], causal=model.causal, config=cfg)
+                row = df[(df.text_id == tid) & (df.layer == layer) & (df["head"] == h)].iloc[0]
+                for term in ("F", "delta_epc", "delta_h", "delta_sp"):
+                    assert abs(row[f"{term}_{kind}"] - ref[term]) <= 1e-9, (kind, term)
+
+
+def gedig_null(kind, attn, causal, rng):
+    from gedig import structured_null
+
+    return structured_null(kind, attn, causal=causal, seed=rng)
+
+
+def test_list_config_equals_single_calls_and_shares_their_cache(minilm, score_cache):
+    configs = [GaugeConfig.published(q=q) for q in (0.8, 0.9)] + [GaugeConfig.as_written(), GaugeConfig.published(tau=0.01)]
+    many = scoring.score(minilm, TEXTS, config=configs, baselines=("random", "permuted"), batch_size=4, progress=False)
+    assert isinstance(many, list) and len(many) == len(configs)
+    files = sorted(p.name for p in (score_cache / "scores").glob("*.parquet"))
+    assert len(files) == len(configs), "each configuration is cached under its own key"
+    for cfg, table in zip(configs, many, strict=True):
+        fresh = scoring.score(minilm, TEXTS, config=cfg, baselines=("random", "permuted"), batch_size=4, progress=False, cache=False)
+        numeric = fresh.select_dtypes("number").columns
+        assert (table[numeric] - fresh[numeric]).abs().max().max() <= 1e-12
+        cached = scoring.score(minilm, TEXTS, config=cfg, baselines=("random", "permuted"), batch_size=4, progress=False)
+        assert cached.equals(table)  # a single call finds the list call's entry
+    assert sorted(p.name for p in (score_cache / "scores").glob("*.parquet")) == files
+    with pytest.raises(GedigError, match="empty list"):
+        scoring.score(minilm, TEXTS, config=[], progress=False)
