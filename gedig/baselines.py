@@ -112,8 +112,11 @@ def expected_dirichlet_entropy(alpha: np.ndarray, K: np.ndarray) -> np.ndarray:
     return digamma(K * alpha + 1.0) - digamma(alpha + 1.0)
 
 
-def fit_concentration(target: np.ndarray, K: np.ndarray, *, iterations: int = 200) -> np.ndarray:
-    """α per row with E[H] = ``target`` (bisection on log α), clamped to [ALPHA_MIN, ALPHA_MAX]."""
+def fit_concentration(target: np.ndarray, K: np.ndarray, *, iterations: int = 64) -> np.ndarray:
+    """α per row with E[H] = ``target`` (bisection on log α), clamped to [ALPHA_MIN, ALPHA_MAX].
+
+    64 halvings of the log α bracket (width 37) leave it below 1e-17, far inside the 1e-9 target.
+    """
     target = np.asarray(target, dtype=np.float64)
     K = np.broadcast_to(np.asarray(K, dtype=np.float64), target.shape)
     lo = np.full(target.shape, np.log(ALPHA_MIN))

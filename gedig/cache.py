@@ -20,7 +20,7 @@ import pandas as pd
 from .errors import GedigError
 
 # modules whose source decides the numbers in a scoring table; editing any of them invalidates the cache
-_SCORING_SOURCES = ("measure.py", "config.py", "sampling.py", "baselines.py", "attention.py", "models.py", "scoring.py")
+_SCORING_SOURCES = ("measure.py", "config.py", "sampling.py", "baselines.py", "attention.py", "models.py", "scoring.py", "headstats.py")
 
 
 class CacheWarning(UserWarning):

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -118,6 +119,8 @@ def evaluate(
         rows.append(
             {
                 "id": claim["id"],
+                "origin": claim.get("origin", "paper"),
+                "robustness": robustness(claim, measures),
                 "section": claim["section"],
                 "claim": claim["claim"],
                 "paper": claim.get("paper", ""),
@@ -133,7 +136,29 @@ def evaluate(
     return pd.DataFrame(rows)
 
 
+def robustness(claim: dict[str, Any], measures: Mapping[str, Any]) -> float | None:
+    """The share of specifications (chapter 7's curve) in which the claim's predicate holds, for a
+    claim that names per-specification measures under ``robustness``; None for the others."""
+    keys = claim.get("robustness")
+    if not keys:
+        return None
+    missing = [k for k in keys if k not in measures or not isinstance(measures[k], list)]
+    if missing:
+        raise GedigError(f"claim {claim['id']} needs per-specification measures no notebook produced: {missing}")
+    columns = [measures[k] for k in keys]
+    if len({len(c) for c in columns}) != 1 or not columns[0]:
+        raise GedigError(f"claim {claim['id']}: its per-specification measures differ in length or are empty")
+    held = [CHECKS[claim["check"]](list(values), claim) == "reproduced" for values in zip(*columns, strict=True)]
+    return float(np.mean(held))
+
+
+OURS_WORDS = {"reproduced": "holds", "partly reproduced": "partly holds", "not reproduced": "does not hold"}
+
+
 def tally(table: pd.DataFrame) -> dict[str, int]:
+    """Verdict counts (of the paper's claims only, when the table marks the companion's own)."""
+    if "origin" in table.columns:
+        table = table[table["origin"] != "ours"]
     return {v: int((table["verdict"] == v).sum()) for v in VERDICTS}
 
 
@@ -174,14 +199,22 @@ def render_markdown(table: pd.DataFrame, titles: Mapping[str, str] | None = None
     tally and one line per claim that leads with its verdict badge, then the claim, the paper's
     value and ours; the predicate, the author's-code note and the measures fold out below it."""
     counts = tally(table)
-    out = ["**All claims:** " + " · ".join(f"{{bdg-{BADGES[v]}}}`{v}` {n}" for v, n in counts.items()), ""]
+    n_ours = int((table["origin"] == "ours").sum()) if "origin" in table.columns else 0
+    out = ["**The paper's claims:** " + " · ".join(f"{{bdg-{BADGES[v]}}}`{v}` {n}" for v, n in counts.items())]
+    if n_ours:
+        out[0] += f" · and {n_ours} findings of this companion, marked {{bdg-info}}`ours`"
+    out.append("")
     for chapter, rows in table.groupby("chapter", sort=True):
         title = (titles or {}).get(chapter, chapter)
         link = f"{{doc}}`open the chapter <executed/{chapter}>` · " if chapter != "?" else ""
-        sub = " · ".join(f"{n} {v}" for v, n in tally(rows).items() if n)
+        counts_here = {v: int((rows["verdict"] == v).sum()) for v in VERDICTS}
+        sub = " · ".join(f"{n} {v}" for v, n in counts_here.items() if n)
         out += [f"## {title if chapter != '?' else 'Other'}", "", f"{link}{len(rows)} claims: {sub}", ""]
         for r in rows.itertuples():
-            head = f"{{bdg-{BADGES[r.verdict]}}}`{r.verdict}` {_md(r.claim)} — paper: {_md(r.paper) or '—'} — ours: {_md(r.ours)}"
+            word = OURS_WORDS.get(r.verdict, r.verdict) if r.origin == "ours" else r.verdict
+            ours = "{bdg-info}`ours` " if r.origin == "ours" else ""
+            robust = "" if r.robustness is None or pd.isna(r.robustness) else f" — holds in {r.robustness:.0%} of specifications"
+            head = f"{{bdg-{BADGES[r.verdict]}}}`{word}` {ours}{_md(r.claim)} — paper: {_md(r.paper) or '—'} — ours: {_md(r.ours)}{robust}"
             out += [
                 f":::{{dropdown}} {head}",
                 f":name: claim-{r.id}",

@@ -93,3 +93,71 @@ def depth_profile(frames: dict[str, pd.DataFrame], *, value: str = "dF", ax=None
     ax.set_title(title)
     ax.legend(fontsize=7)
     return ax
+
+
+def spec_curve_figure(curve: pd.DataFrame, *, title: str = "", ylabel: str = "effect (text-level mean)", axes=None):
+    """The standard two-panel specification curve: effects sorted with their 95 % CIs (coloured by
+    origin), and below them an indicator panel marking each specification's choices."""
+    c = curve.sort_values("effect").reset_index(drop=True)
+    choices = [
+        ("definitions", sorted(c["definitions"].unique())),
+        ("threshold", list(dict.fromkeys(c["threshold"]))),
+        ("lam", sorted(c["lam"].unique())),
+        ("gamma", sorted(c["gamma"].unique())),
+    ]
+    rows = [(name, v) for name, values in choices for v in values]
+    if axes is None:
+        _, axes = plt.subplots(2, 1, figsize=(10, 7), sharex=True, gridspec_kw={"height_ratios": [2, 2.2]})
+    top, bottom = axes
+    colours = {"author's code": "tab:red", "paper's text": "tab:blue", "other": "0.6"}
+    x = np.arange(len(c))
+    for origin, g in c.groupby("origin"):
+        top.errorbar(
+            g.index,
+            g["effect"],
+            yerr=[g["effect"] - g["ci_low"], g["ci_high"] - g["effect"]],
+            fmt="o",
+            ms=2.5,
+            lw=0.6,
+            color=colours.get(origin, "k"),
+            label=f"{origin} ({len(g)})",
+        )
+    top.axhline(0, color="k", lw=0.8)
+    top.set_ylabel(ylabel)
+    top.set_title(title)
+    top.legend(loc="upper left", fontsize=8)
+    for k, (name, v) in enumerate(rows):
+        hit = (c[name] == v).to_numpy()
+        bottom.scatter(x[hit], np.full(hit.sum(), k), marker="|", s=30, color="k", lw=0.8)
+    label = {"definitions": "terms", "threshold": "threshold", "lam": "λ", "gamma": "γ"}
+    bottom.set_yticks(range(len(rows)), [f"{label[n]} = {v}" for n, v in rows], fontsize=7)
+    bottom.set_ylim(len(rows) - 0.5, -0.5)
+    bottom.set_xlabel("specification (sorted by effect)")
+    return axes
+
+
+def decomposition_figure(dec: pd.DataFrame, *, axes=None):
+    """Stacked bars: each term's contribution to ΔF (text-level means) per model × preset × baseline,
+    with ΔF itself marked."""
+    groups = list(dict.fromkeys(zip(dec["model"], dec["preset"], strict=True)))
+    if axes is None:
+        _, axes = plt.subplots(1, len(groups), figsize=(4.2 * len(groups), 3.6), sharey=True, squeeze=False)
+        axes = axes[0]
+    colours = {"ΔEPC": "tab:green", "ΔH": "tab:orange", "ΔSP": "tab:purple"}
+    for ax, (model, preset) in zip(axes, groups, strict=True):
+        g = dec[(dec["model"] == model) & (dec["preset"] == preset)]
+        kinds = list(dict.fromkeys(g["baseline"]))
+        pos, neg = np.zeros(len(kinds)), np.zeros(len(kinds))
+        for term in ("ΔEPC", "ΔH", "ΔSP"):
+            v = g[g["term"] == term].set_index("baseline").loc[kinds, "contribution"].to_numpy()
+            base = np.where(v >= 0, pos, neg)
+            ax.bar(range(len(kinds)), v, bottom=base, color=colours[term], label=term)
+            pos, neg = pos + np.clip(v, 0, None), neg + np.clip(v, None, 0)
+        dF = g.drop_duplicates("baseline").set_index("baseline").loc[kinds, "dF"].to_numpy()
+        ax.scatter(range(len(kinds)), dF, color="k", zorder=3, s=18, label="ΔF")
+        ax.axhline(0, color="k", lw=0.6)
+        ax.set_xticks(range(len(kinds)), kinds, rotation=30, fontsize=8)
+        ax.set_title(f"{model} [{preset}]", fontsize=9)
+    axes[0].set_ylabel("contribution to ΔF (real − baseline)")
+    axes[-1].legend(fontsize=7, loc="best")
+    return axes

@@ -22,6 +22,7 @@ from .baselines import ALL_BASELINES, BASELINES, NULLS, make_baseline, structure
 from .cache import atomic_write_parquet, code_version, key_of, read_parquet_cached, scores_dir
 from .config import GaugeConfig
 from .errors import GedigError
+from .headstats import head_stats
 from .measure import gauge
 from .models import LoadedModel, load_model, resolve_device
 
@@ -101,11 +102,13 @@ def score_batch(
     }
     for term in TERMS:
         frame[term] = getattr(res, term).reshape(-1).cpu().numpy()
+    for name, value in head_stats(batch.attn, mask.expand(B, n_layers, n_heads, -1)).items():
+        frame[f"stat_{name}"] = value.reshape(-1).cpu().numpy()
     bmask = batch.mask.cpu()[:, None, None, :]
     causal_baselines = model.causal and spec.config.mask_causal
     stacks = {} if stacks is None else stacks
     for kind in spec.baselines:
-        key = (kind, causal_baselines)
+        key = (kind, causal_baselines and kind not in NULLS)  # a null does not depend on the preset's masks
         if key not in stacks:
             stacks[key] = _baseline_stack(kind, batch, (n_layers, n_heads), spec.seed, causal_baselines, model.causal)
         b_res = gauge(stacks[key], bmask, causal=model.causal, config=spec.config)
@@ -138,7 +141,9 @@ def score(
 ) -> pd.DataFrame | list[pd.DataFrame]:
     """Score every head of ``model`` on ``texts``: a tidy DataFrame, one row per text × layer × head.
 
-    Columns: text_id, layer, head, L, F, delta_epc, delta_h, delta_sp, n_edges, threshold; for each
+    Columns: text_id, layer, head, L, F, delta_epc, delta_h, delta_sp, n_edges, threshold; the head's
+    surface statistics ``stat_<name>`` (``gedig.headstats``: row entropy, row maximum, first-token,
+    self, previous- and next-token shares); for each
     baseline b, F_b, delta_epc_b, delta_h_b and delta_sp_b (F_b = delta_epc_b − λ(delta_h_b +
     γ·delta_sp_b)); model, preset. Baselines are scored on the same mask; under a preset that masks
     causal zeros they are causally masked too for a causal model. Besides the paper's four

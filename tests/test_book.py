@@ -13,7 +13,7 @@ import nbformat
 import pytest
 
 from gedig.book import NOTEBOOKS, SIZES, build, new_site
-from gedig.claims import VERDICTS, evaluate, load_measures, load_registry
+from gedig.claims import OURS_WORDS, VERDICTS, evaluate, load_measures, load_registry
 from gedig.cli import main
 from gedig.lock import check
 
@@ -49,7 +49,10 @@ def test_every_claim_has_a_computed_verdict(site):
     checkable = table[table["verdict"] != "not checkable offline"]
     assert (checkable["measured"] != "—").all()
     text = (site / "book" / "_generated" / "claims_table.md").read_text()
-    assert all(f"| {cid} |" in text for cid in table["id"])
+    assert all(f"`{cid}`" in text for cid in table["id"]), "a claim is missing from the claims page"
+    robust = table.dropna(subset=["robustness"])
+    assert len(robust) >= 4 and robust["robustness"].between(0, 1).all(), "H1/H2 claims carry the share of specifications"
+    assert "holds in" in text
 
 
 def test_verdicts_follow_the_data_not_the_registry(site):
@@ -163,7 +166,8 @@ def test_real_browser_loads_every_page_offline(site):
             })"""
         )
         n_claims = len(load_registry())
-        verdict_badges = [(t, ok) for t, ok in layout["badges"] if t in VERDICTS]
+        words = set(VERDICTS) | set(OURS_WORDS.values())
+        verdict_badges = [(t, ok) for t, ok in layout["badges"] if t in words]
         assert len(verdict_badges) >= n_claims, f"{len(verdict_badges)} verdict badges for {n_claims} claims"
         assert all(ok for _, ok in verdict_badges), "a verdict is off screen at 1280 px"
         assert layout["scrollWidth"] <= layout["innerWidth"] and layout["wideBoxes"] == 0, f"horizontal scrolling: {layout}"
