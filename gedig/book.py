@@ -28,7 +28,15 @@ from .errors import GedigError
 from .progress import say
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = ("01_theory", "02_graph_mapping", "03_h1_real_vs_random", "04_h2_layer_transition", "05_head_diversity", "06_f_regularization", "07_what_f_measures")
+NOTEBOOKS = (
+    "01_theory",
+    "02_graph_mapping",
+    "03_h1_real_vs_random",
+    "04_h2_layer_transition",
+    "05_head_diversity",
+    "06_f_regularization",
+    "07_what_f_measures",
+)
 SITE_FILES = ("_config.yml", "_toc.yml", "book/intro.md", "book/claims.md", "book/provenance.md", "book/data.md", "book/audit.md")
 MATHJAX_VERSION = "3.2.2"
 SIZES: dict[str, dict[str, dict[str, Any]]] = {
