@@ -141,10 +141,14 @@ def decomposition_figure(dec: pd.DataFrame, *, axes=None):
     with ΔF itself marked."""
     groups = list(dict.fromkeys(zip(dec["model"], dec["preset"], strict=True)))
     if axes is None:
-        _, axes = plt.subplots(1, len(groups), figsize=(4.2 * len(groups), 3.6), sharey=True, squeeze=False)
-        axes = axes[0]
+        ncols = min(4, len(groups))
+        nrows = -(-len(groups) // ncols)
+        _, grid = plt.subplots(nrows, ncols, figsize=(3.4 * ncols, 3.2 * nrows), sharey=True, squeeze=False)
+        axes = grid.ravel()
+        for ax in axes[len(groups) :]:
+            ax.set_visible(False)
     colours = {"ΔEPC": "tab:green", "ΔH": "tab:orange", "ΔSP": "tab:purple"}
-    for ax, (model, preset) in zip(axes, groups, strict=True):
+    for ax, (model, preset) in zip(axes, groups, strict=False):
         g = dec[(dec["model"] == model) & (dec["preset"] == preset)]
         kinds = list(dict.fromkeys(g["baseline"]))
         pos, neg = np.zeros(len(kinds)), np.zeros(len(kinds))
@@ -158,6 +162,7 @@ def decomposition_figure(dec: pd.DataFrame, *, axes=None):
         ax.axhline(0, color="k", lw=0.6)
         ax.set_xticks(range(len(kinds)), kinds, rotation=30, fontsize=8)
         ax.set_title(f"{model} [{preset}]", fontsize=9)
-    axes[0].set_ylabel("contribution to ΔF (real − baseline)")
-    axes[-1].legend(fontsize=7, loc="best")
+    for ax in axes[:: min(4, len(groups))]:
+        ax.set_ylabel("contribution to ΔF")
+    axes[len(groups) - 1].legend(fontsize=7, loc="best")
     return axes
