@@ -199,6 +199,40 @@ def bench_configs(
     }
 
 
+def bench_ray_sweep(*, n_runs: int = 4, workers: int = 2) -> dict[str, float | str]:
+    """Wall time of ``n_runs`` tiny fine-tuning runs (n_train 32, 1 epoch) on a local Ray cluster
+    of ``workers`` CPUs (one CPU and one torch thread per run) against the local executor with as
+    many torch threads as workers, each in a fresh folder; Ray's start-up is timed apart."""
+    import tempfile
+    from pathlib import Path
+
+    from .distributed import connect
+    from .finetune import Protocol, run_sweep
+
+    protocol = Protocol(n_train=32, n_eval=16, epochs=1, batch_size=16, eval_batch_size=16, max_length=48)
+    seeds = list(range(1, n_runs // 2 + 1))
+    with tempfile.TemporaryDirectory() as tmp:
+        threads = torch.get_num_threads()
+        torch.set_num_threads(workers)
+        t0 = time.perf_counter()
+        run_sweep(protocol, [0, 0.1], seeds, control_alpha=None, out_dir=Path(tmp) / "local", device="cpu", progress=False)
+        t_local = time.perf_counter() - t0
+        torch.set_num_threads(threads)
+        t0 = time.perf_counter()
+        connect(num_cpus=workers)
+        t_start = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        run_sweep(protocol, [0, 0.1], seeds, control_alpha=None, out_dir=Path(tmp) / "ray", executor="ray", progress=False)
+        t_ray = time.perf_counter() - t0
+    return {
+        "case": f"{n_runs} tiny runs, {workers} Ray workers",
+        "local_s": t_local,
+        "ray_s": t_ray,
+        "ray_startup_s": t_start,
+        "speedup": t_local / t_ray,
+    }
+
+
 def run_bench(
     models: Sequence[str] = ("minilm-l6", "smollm2-135m"),
     *,

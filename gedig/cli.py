@@ -88,8 +88,12 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
-    from .bench import run_bench
+    from .bench import bench_ray_sweep, run_bench
 
+    if args.ray_sweep:
+        row = bench_ray_sweep()
+        print(pd.Series(row).to_string())
+        return 0
     table = run_bench(args.model, n_texts=args.n, n_heads=args.heads)
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
@@ -149,6 +153,20 @@ def _cmd_claims(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from .grid import load_grid, run_grid
+
+    grid = load_grid(args.grid, seeds=args.seeds)
+    print(
+        f"grid {grid.name}: {grid.n_runs} runs ({len(grid.models)} models × {len(grid.tasks)} tasks), executor {args.executor}",
+        file=sys.stderr,
+    )
+    runs = run_grid(grid, executor=args.executor, address=args.address, cpus_per_task=args.cpus_per_task, progress=not args.quiet)
+    cols = [c for c in ("model", "task", "control", "alpha", "seed", "accuracy", "final_F_author", "train_seconds") if c in runs.columns]
+    print(runs[cols].to_string(index=False))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m gedig", description="geDIG gauge on Transformer attention")
     parser.add_argument("--version", action="version", version=f"gedig {__version__}")
@@ -185,6 +203,9 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--model", action="append", help="models to include (default: both embedded)")
     b.add_argument("--n", type=int, default=200, help="texts per model")
     b.add_argument("--heads", type=int, default=2000, help="synthetic matrices per length")
+    b.add_argument(
+        "--ray-sweep", action="store_true", help="only: 4 tiny fine-tuning runs on 2 local Ray workers against the local executor"
+    )
     b.set_defaults(func=_cmd_bench)
 
     k = sub.add_parser("book", help="execute the notebooks, evaluate the claims and build the HTML book")
@@ -202,6 +223,17 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--junit", default=None, help="also write JUnit XML, one test case per claim")
     c.add_argument("--site", default=None, help="the book folder whose book/executed/ holds the chapters (default: this repository)")
     c.set_defaults(func=_cmd_claims, model=[])
+
+    w = sub.add_parser("sweep", help="run a fine-tuning grid file (grids/*.yml), locally or on a Ray cluster")
+    w.add_argument("grid", help="a grid file, e.g. grids/paper.yml")
+    w.add_argument("--executor", default="local", choices=["local", "ray"])
+    w.add_argument(
+        "--address", default=None, help="Ray cluster: 'auto' (this machine's cluster) or ray://host:10001; none starts a local one"
+    )
+    w.add_argument("--cpus-per-task", type=int, default=1, help="CPUs per run on a cluster without GPUs (torch threads pinned to match)")
+    w.add_argument("--seeds", type=int, default=None, help="override the grid's seeds with this many")
+    w.add_argument("--quiet", action="store_true")
+    w.set_defaults(func=_cmd_sweep, model=[])
 
     args = parser.parse_args(argv)
     if getattr(args, "model", None) is None:

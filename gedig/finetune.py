@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -233,14 +233,25 @@ def run_sweep(
     out_dir: Path | None = None,
     device: str = "auto",
     progress: bool = True,
+    executor: str = "local",
+    address: str | None = None,
+    cpus_per_task: int = 1,
+    max_retries: int = 2,
+    train: Callable[..., dict[str, Any]] = train_arm,
 ) -> pd.DataFrame:
     """Run (or resume) every α × seed arm, plus the random-value control at ``control_alpha``.
 
     Each finished run is written atomically as it completes and announced on one line (α, seed,
     accuracy, minutes, estimated time left) on the process's own stderr, which reaches the
-    terminal of ``make book`` even from inside a notebook kernel.
+    terminal of ``make book`` even from inside a notebook kernel. ``executor="ray"`` runs each arm
+    as a Ray task (``gedig.distributed``) on the cluster at ``address`` (a local one of this
+    machine's cores when None), retried up to ``max_retries`` times; runs that still fail are
+    reported together once every other run has finished and been written. ``train`` runs one arm.
     """
-    resolve_device(device)
+    if executor not in ("local", "ray"):
+        raise GedigError(f"executor must be 'local' or 'ray', got {executor!r}")
+    if executor == "local" or address is None:
+        resolve_device(device)
     arms = [Arm(float(a), int(s)) for a in alphas for s in seeds]
     if control_alpha is not None:
         arms += [Arm(float(control_alpha), int(s), control=True) for s in seeds]
@@ -251,10 +262,18 @@ def run_sweep(
     todo = [arm for arm in arms if done[arm] is None]
     if progress:
         say(f"[freg] sweep of {len(arms)} runs in {folder}: {len(arms) - len(todo)} already finished, {len(todo)} to run")
+    failures: dict[Arm, str] = {}
+    if executor == "ray" and todo:
+        from .distributed import run_arms_on_ray
+
+        records, failures = run_arms_on_ray(
+            protocol, todo, folder, train=train, address=address, cpus_per_task=cpus_per_task, max_retries=max_retries, device=device
+        )
+        done.update(records)
     started = time.perf_counter()
-    for k, arm in enumerate(tqdm(todo, desc="F-regularisation sweep", unit="run", disable=not progress)):
+    for k, arm in enumerate(tqdm(todo if executor == "local" else [], desc="F-regularisation sweep", unit="run", disable=not progress)):
         t0 = time.perf_counter()
-        result = train_arm(protocol, arm, device=device, progress=progress)
+        result = train(protocol, arm, device=device, progress=progress)
         atomic_write_text(json.dumps(result, default=str), folder / arm.filename)
         done[arm] = result
         if progress:
@@ -263,6 +282,9 @@ def run_sweep(
                 f"[freg] finished {k + 1}/{len(todo)}: {arm.label}: accuracy {100 * result['accuracy']:.2f} %, "
                 f"{(time.perf_counter() - t0) / 60:.1f} min; about {per_run * (len(todo) - k - 1) / 60:.0f} min left"
             )
+    if failures:
+        listed = "; ".join(f"{arm.label}: {why}" for arm, why in failures.items())
+        raise GedigError(f"{len(failures)} of {len(arms)} runs failed for good (the other runs are saved in {folder}): {listed}")
     rows = [{**{k: v for k, v in r.items() if k not in ("protocol", "arm", "log")}, **r["arm"]} for r in (done[a] for a in arms)]
     return pd.DataFrame(rows)
 

@@ -178,6 +178,26 @@ def _source(base: str) -> tuple[Path | str, dict[str, Any]]:
     return base, {"hub": True}
 
 
+def load_tokenizer(name: str) -> Any:
+    """The tokenizer of model ``name`` alone, set up as ``load_model`` sets it up (right padding, a
+    pad token): enough to plan batches on a driver that never loads the weights."""
+    from transformers import AutoTokenizer
+
+    base = name[: -len(RANDOM_INIT)] if name.endswith(RANDOM_INIT) else name
+    source, info = _source(base)
+    kwargs = {"local_files_only": not hub_reachable()} if info.get("hub") else {}
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(source, **kwargs)
+    except OSError as exc:
+        if kwargs.get("local_files_only"):
+            raise _offline_error(base) from None
+        raise GedigError(f"could not load the tokenizer of {base!r}: {str(exc).splitlines()[0]}") from None
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token or tokenizer.unk_token
+    tokenizer.padding_side = "right"
+    return tokenizer
+
+
 def load_model(name: str, *, device: str | torch.device = "auto", dtype: torch.dtype | None = None) -> LoadedModel:
     """Load ``name`` for attention extraction.
 

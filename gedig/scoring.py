@@ -138,6 +138,9 @@ def score(
     device: str = "auto",
     cache: bool = True,
     progress: bool = True,
+    executor: str = "local",
+    address: str | None = None,
+    cpus_per_actor: int = 1,
 ) -> pd.DataFrame | list[pd.DataFrame]:
     """Score every head of ``model`` on ``texts``: a tidy DataFrame, one row per text × layer × head.
 
@@ -153,7 +156,14 @@ def score(
     ``config`` may be a list: the model then runs once per batch and every configuration is gauged
     on the same attention. The result is a list of tables in the same order, each equal to (and
     cached under the same key as) a single-configuration call.
+
+    ``executor="ray"`` shards the batch plan over Ray actors (``gedig.distributed``), one model copy
+    each and one actor per GPU where the cluster has GPUs, on the cluster at ``address`` (a local
+    one of this machine's cores when None). It returns the same tables and writes the same parts
+    and cache entries as the local path.
     """
+    if executor not in ("local", "ray"):
+        raise GedigError(f"executor must be 'local' or 'ray', got {executor!r}")
     texts = check_texts(texts)
     if not isinstance(model, LoadedModel):
         resolve_device(device)  # an unavailable device is an error even when the table is cached
@@ -173,7 +183,9 @@ def score(
     keys = [spec.key(texts) for spec in specs]
     tables: list[pd.DataFrame | None] = [read_parquet_cached(scores_dir() / f"{k}.parquet") if cache else None for k in keys]
     todo = [i for i, t in enumerate(tables) if t is None]
-    if todo:
+    if todo and executor == "ray":
+        _score_on_ray(name, texts, specs, keys, todo, tables, batch_size, max_length, cache, address, cpus_per_actor, device)
+    elif todo:
         loaded = model if isinstance(model, LoadedModel) else load_model(model, device=device)
         plan = plan_batches(loaded, texts, batch_size=batch_size, max_length=max_length)
         frames: dict[int, list[pd.DataFrame]] = {i: [] for i in todo}
@@ -195,9 +207,61 @@ def score(
             bar.update(len(index))
         bar.close()
         for i in todo:
-            table = pd.concat(frames[i], ignore_index=True).sort_values(["text_id", "layer", "head"], kind="stable").reset_index(drop=True)
-            if cache:
-                atomic_write_parquet(table, scores_dir() / f"{keys[i]}.parquet")
-                shutil.rmtree(scores_dir() / f"{keys[i]}.partial", ignore_errors=True)
-            tables[i] = table
+            tables[i] = _finish(frames[i], keys[i], cache)
     return tables if several else tables[0]
+
+
+def _finish(frames: list[pd.DataFrame], key: str, cache: bool) -> pd.DataFrame:
+    """The batches of one table in text × layer × head order, cached, its parts removed."""
+    table = pd.concat(frames, ignore_index=True).sort_values(["text_id", "layer", "head"], kind="stable").reset_index(drop=True)
+    if cache:
+        atomic_write_parquet(table, scores_dir() / f"{key}.parquet")
+        shutil.rmtree(scores_dir() / f"{key}.partial", ignore_errors=True)
+    return table
+
+
+def _score_on_ray(
+    name: str,
+    texts: list[str],
+    specs: list[ScoreSpec],
+    keys: list[str],
+    todo: list[int],
+    tables: list[pd.DataFrame | None],
+    batch_size: int,
+    max_length: int,
+    cache: bool,
+    address: str | None,
+    cpus_per_actor: int,
+    device: str,
+) -> None:
+    """The Ray path of ``score``: the same plan, parts and cache entries; batches scored by actors."""
+    from types import SimpleNamespace
+
+    from .distributed import score_batches_on_ray
+    from .models import load_tokenizer
+
+    plan = plan_batches(SimpleNamespace(tokenizer=load_tokenizer(name)), texts, batch_size=batch_size, max_length=max_length)
+    parts = {b: {i: scores_dir() / f"{keys[i]}.partial" / f"part-{b:05d}.parquet" for i in todo} for b in range(len(plan))}
+    done = {b: {i: read_parquet_cached(p) if cache else None for i, p in parts[b].items()} for b in parts}
+    missing = {b: plan[b] for b in parts if any(df is None for df in done[b].values())}
+
+    def write(b: int, frames: list[pd.DataFrame]) -> None:
+        for i, df in zip(todo, frames, strict=True):
+            done[b][i] = df
+            if cache:
+                atomic_write_parquet(df, parts[b][i])
+
+    if missing:
+        score_batches_on_ray(
+            name,
+            texts,
+            missing,
+            [specs[i] for i in todo],
+            write=write,
+            max_length=max_length,
+            address=address,
+            cpus_per_actor=cpus_per_actor,
+            device=device,
+        )
+    for i in todo:
+        tables[i] = _finish([done[b][i] for b in range(len(plan))], keys[i], cache)

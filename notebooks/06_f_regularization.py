@@ -38,10 +38,16 @@ corpus = "rotten-tomatoes"
 data_seed = 0
 seed = 0
 measure_overhead = True
+powered_runs = ""  # folder of the powered grid's finished runs (python -m gedig sweep grids/powered.yml)
+n_workers = 8  # parallel GPUs or machines for the cost estimate
 
 # %%
+import json
+from pathlib import Path
+
 import matplotlib.pyplot as plt
 import pandas as pd
+from IPython.display import display
 
 from gedig import analysis
 from gedig.claims import write_measures
@@ -128,6 +134,46 @@ tests = analysis.freg_tests(runs)
 tests
 
 # %% [markdown]
+# ## How many seeds would settle it? A power analysis
+#
+# From the per-seed paired differences measured above (α = 0.001 minus α = 0, in percentage points),
+# the number of seeds a two-sided paired t-test at 0.05 needs to detect the paper's +0.33 pp with
+# 80 % power, and what that sweep costs: runs × the minutes one run took here, serially on this
+# machine and spread over `n_workers` workers of the same speed (a GPU is faster per run; the time
+# of one run on it is not measured here). The grid `grids/powered.yml` runs exactly that many seeds
+# for α = 0, the paper's best arm (0.001) and its collapse (1.0).
+
+# %%
+power = analysis.power_analysis(runs)
+power_cost = {}
+if power["seeds_needed"] > 0:
+    n_runs = 3 * power["seeds_needed"]
+    hours = n_runs * power["minutes_per_run"] / 60
+    power_cost = {"runs": n_runs, "hours_here": hours, f"hours_on_{n_workers}_workers": hours / n_workers}
+    print(
+        f"paired SD {power['paired_sd_pp']:.2f} pp over {power['pairs']} seeds: {power['seeds_needed']} seeds per arm detect "
+        f"+{power['target_pp']} pp with 80 % power; the powered grid is {n_runs} runs, about {hours:.1f} h on this machine "
+        f"and {hours / n_workers:.1f} h on {n_workers} workers."
+    )
+else:
+    print(f"the measured paired SD ({power['paired_sd_pp']}) allows no power analysis (too few seeds or identical arms)")
+
+# %%
+if powered_runs and Path(powered_runs).is_dir():
+    powered = pd.DataFrame(
+        [
+            {**r["arm"], **{k: v for k, v in r.items() if k not in ("arm", "protocol", "log")}}
+            for r in map(json.loads, (p.read_text() for p in Path(powered_runs).glob("*_s*.json")))
+        ]
+    )
+    display(analysis.freg_tests(powered))
+else:
+    print(
+        "The powered grid has not been run here. On a cluster: `python -m gedig sweep grids/powered.yml --executor ray "
+        "--address auto`; then rerun this chapter with `powered_runs` set to the printed run folder."
+    )
+
+# %% [markdown]
 # The random-value control adds a constant with no gradient to the loss, so with the same seed and
 # data order it takes exactly the updates of α = 0. Whether it did, per seed:
 
@@ -177,6 +223,7 @@ pd.Series({**overhead, "sweep_training_minutes": float(runs["train_seconds"].sum
 
 # %%
 measures = analysis.freg_measures(table, tests)
+measures.update({f"freg.power.{k}": v for k, v in {**power, **power_cost}.items()})
 if overhead:
     measures["freg.step_overhead"] = overhead["overhead"]
 parameters = {
@@ -189,5 +236,6 @@ parameters = {
     "model_name": model_name,
     "corpus": corpus,
     "data_seed": data_seed,
+    "powered_runs": powered_runs,
 }
 write_measures({**measures, **record("06_f_regularization", parameters)}, "06_f_regularization.json")

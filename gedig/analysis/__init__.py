@@ -2,7 +2,7 @@
 (2), ``h1`` (3), ``h2`` (4), ``heads`` (5), ``freg`` (6) and ``robustness`` (7). Each returns tidy
 tables and the flat measures the claims registry reads; the names below are the chapters' calls."""
 
-from .freg import freg_measures, freg_table, freg_tests, sign_flip_p
+from .freg import freg_measures, freg_table, freg_tests, paired_power, power_analysis, seeds_needed, sign_flip_p
 from .graph_mapping import threshold_sweep
 from .h1 import h1_measures
 from .h2 import layer_transition
@@ -19,6 +19,9 @@ __all__ = [
     "h1_measures",
     "head_diversity",
     "layer_transition",
+    "paired_power",
+    "power_analysis",
+    "seeds_needed",
     "sign_flip_p",
     "threshold_sweep",
     "two_stage_gate",

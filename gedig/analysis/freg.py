@@ -94,3 +94,46 @@ def freg_measures(table: pd.DataFrame, tests: pd.DataFrame) -> dict[str, object]
         a = float(ctrl["alpha"].iloc[0])
         out["freg.beats_control"] = bool(f.loc[a, "acc_mean"] > float(ctrl["acc_mean"].iloc[0]))
     return out
+
+
+def paired_power(n: int, delta: float, sd: float, *, alpha: float = 0.05) -> float:
+    """Power of a two-sided paired t-test with n pairs to detect a mean difference ``delta`` when
+    the per-pair differences have standard deviation ``sd`` (noncentral t)."""
+    if n < 2:
+        return 0.0
+    df, nc = n - 1, delta / sd * np.sqrt(n)
+    crit = sps.t.ppf(1 - alpha / 2, df)
+    return float(sps.nct.sf(crit, df, nc) + sps.nct.cdf(-crit, df, nc))
+
+
+def seeds_needed(delta: float, sd: float, *, alpha: float = 0.05, power: float = 0.8, n_max: int = 100_000) -> int:
+    """The smallest number of seeds (pairs) whose paired t-test reaches ``power`` for ``delta``."""
+    if not (sd > 0 and np.isfinite(sd)) or delta == 0:
+        raise ValueError(f"a power analysis needs a positive, finite SD and a non-zero effect (sd={sd!r}, delta={delta!r})")
+    lo, hi = 2, 2
+    while paired_power(hi, delta, sd, alpha=alpha) < power:
+        lo, hi = hi, hi * 2
+        if hi > n_max:
+            return n_max
+    while lo < hi:  # power grows with n: bisect for the first n that reaches it
+        mid = (lo + hi) // 2
+        lo, hi = (mid + 1, hi) if paired_power(mid, delta, sd, alpha=alpha) < power else (lo, mid)
+    return lo
+
+
+def power_analysis(runs: pd.DataFrame, *, alpha_arm: float = 0.001, target_pp: float = 0.33, power: float = 0.8) -> dict[str, float]:
+    """From the measured per-seed paired differences (α = ``alpha_arm`` minus α = 0, in percentage
+    points): their SD, the seeds needed to detect the paper's ``target_pp`` with a two-sided paired
+    t-test at 0.05 and ``power``, and the minutes one run took here."""
+    base = runs[(~runs["control"]) & (runs["alpha"] == 0)].set_index("seed")["accuracy"]
+    arm = runs[(~runs["control"]) & (runs["alpha"] == alpha_arm)].set_index("seed")["accuracy"]
+    diffs = 100 * (arm - base.reindex(arm.index)).dropna().to_numpy()
+    sd = float(np.std(diffs, ddof=1)) if len(diffs) > 1 else float("nan")
+    n = seeds_needed(target_pp, sd, power=power) if np.isfinite(sd) and sd > 0 else -1
+    return {
+        "pairs": len(diffs),
+        "paired_sd_pp": sd,
+        "target_pp": target_pp,
+        "seeds_needed": n,
+        "minutes_per_run": float(runs["train_seconds"].mean() / 60),
+    }
