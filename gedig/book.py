@@ -37,7 +37,16 @@ NOTEBOOKS = (
     "06_f_regularization",
     "07_what_f_measures",
 )
-SITE_FILES = ("_config.yml", "_toc.yml", "book/intro.md", "book/claims.md", "book/provenance.md", "book/data.md", "book/audit.md")
+SITE_FILES = (
+    "_config.yml",
+    "_toc.yml",
+    "book/intro.md",
+    "book/claims.md",
+    "book/provenance.md",
+    "book/data.md",
+    "book/audit.md",
+    "book/_ext/dedupe_assets.py",
+)
 MATHJAX_VERSION = "3.2.2"
 SIZES: dict[str, dict[str, dict[str, Any]]] = {
     "full": {},

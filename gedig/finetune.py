@@ -237,7 +237,7 @@ def run_sweep(
     address: str | None = None,
     cpus_per_task: int = 1,
     max_retries: int = 2,
-    train: Callable[..., dict[str, Any]] = train_arm,
+    train: Callable[..., dict[str, Any]] | None = None,
 ) -> pd.DataFrame:
     """Run (or resume) every α × seed arm, plus the random-value control at ``control_alpha``.
 
@@ -246,8 +246,10 @@ def run_sweep(
     terminal of ``make book`` even from inside a notebook kernel. ``executor="ray"`` runs each arm
     as a Ray task (``gedig.distributed``) on the cluster at ``address`` (a local one of this
     machine's cores when None), retried up to ``max_retries`` times; runs that still fail are
-    reported together once every other run has finished and been written. ``train`` runs one arm.
+    reported together once every other run has finished and been written. ``train`` runs one arm
+    (default ``train_arm``, looked up when the sweep starts).
     """
+    train = train or train_arm
     if executor not in ("local", "ray"):
         raise GedigError(f"executor must be 'local' or 'ray', got {executor!r}")
     if executor == "local" or address is None:
