@@ -63,7 +63,7 @@ SIZES: dict[str, dict[str, dict[str, Any]]] = {
             "epochs": 1,
             "measure_overhead": False,
         },
-        "07_what_f_measures": {"n_texts": 12, "n_flips": 200, "n_boot": 199, "n_length_bins": 2},
+        "07_what_f_measures": {"n_texts": 8, "n_flips": 200, "n_boot": 199, "n_length_bins": 2},
     },
 }
 
