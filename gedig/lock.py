@@ -50,7 +50,11 @@ class CheckReport:
 
     def markdown(self) -> str:
         """The report as a markdown table (changed claims first), for terminals and CI summaries."""
-        head = f"### Claims check, size `{self.size}`: {len(self.flipped)} verdict change(s), {len(self.drifted)} value drift(s), {len(self.rows)} claims\n\n"
+        made = ", ".join(f"{k} {v}" for k, v in sorted(self.lock_info.items()))
+        head = (
+            f"### Claims check, size `{self.size}`: {len(self.flipped)} verdict change(s), {len(self.drifted)} value drift(s), "
+            f"{len(self.rows)} claims (lock from {made or 'an unrecorded build'})\n\n"
+        )
         shown = pd.concat([self.flipped, self.drifted, self.rows[self.rows["status"] == "new"]])
         if shown.empty:
             return head + "Every verdict and value equals the lock.\n"
