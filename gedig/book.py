@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from .cache import atomic_write_text, cache_dir
+from .cache import atomic_write, atomic_write_text, cache_dir
 from .claims import evaluate, measure_sources, render_markdown, tally
 from .errors import GedigError
 from .progress import say
@@ -36,6 +36,7 @@ NOTEBOOKS = (
     "05_head_diversity",
     "06_f_regularization",
     "07_what_f_measures",
+    "08_explore_heads",
 )
 SITE_FILES = (
     "_config.yml",
@@ -46,6 +47,7 @@ SITE_FILES = (
     "book/data.md",
     "book/audit.md",
     "book/_ext/dedupe_assets.py",
+    "book/_ext/plotly_assets.py",
 )
 MATHJAX_VERSION = "3.2.2"
 SIZES: dict[str, dict[str, dict[str, Any]]] = {
@@ -71,7 +73,7 @@ SIZES: dict[str, dict[str, dict[str, Any]]] = {
 def _library_hash() -> str:
     h = hashlib.sha256()
     for path in sorted((ROOT / "gedig").rglob("*")):
-        if path.suffix in (".py", ".yml", ".csv") and path.name != "claims.lock.yml":  # the lock records results; it does not make them
+        if path.suffix in (".py", ".yml", ".csv", ".js") and path.name != "claims.lock.yml":  # the lock records results; it does not make them
             h.update(path.read_bytes())
     return h.hexdigest()
 
@@ -281,6 +283,20 @@ def vendor_mathjax(site: Path = ROOT) -> Path:
     return target
 
 
+def vendor_plotly(site: Path = ROOT) -> Path:
+    """plotly.js from the pinned plotly wheel (the copy its figures expect) into book/vendor/plotly."""
+    from plotly.offline import get_plotlyjs_version
+
+    from .interactive import plotly_js_path
+
+    source = plotly_js_path()
+    target = site / "book" / "vendor" / "plotly" / "plotly.min.js"
+    if not target.exists() or target.read_bytes() != source.read_bytes():
+        atomic_write(target, lambda tmp: shutil.copyfile(source, tmp))
+    say(f"[book] plotly.js {get_plotlyjs_version()} vendored ({target.stat().st_size / 1e6:.1f} MB, loaded only on pages with interactive figures)")
+    return target
+
+
 def build_html(site: Path = ROOT) -> float:
     """jupyter-book build with warnings as errors; returns seconds."""
     t0 = time.perf_counter()
@@ -305,6 +321,7 @@ def build(*, size: str = "full", force: bool = False, site: Path = ROOT) -> dict
     timings = execute(size=size, force=force, site=site)
     counts = write_claims(site)
     vendor_mathjax(site)
+    vendor_plotly(site)
     html = build_html(site)
     total = time.perf_counter() - t0
     say(f"[book] notebooks {sum(timings.values()):.1f} s, html {html:.1f} s, total {total:.1f} s; verdicts {counts}")

@@ -167,6 +167,20 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_explore(args: argparse.Namespace) -> int:
+    from .cache import atomic_write_text
+    from .explorer import ExplorerConfig, explore, standalone_html
+
+    qs = tuple(args.q) if args.q else ExplorerConfig.qs
+    cfg = ExplorerConfig(models=tuple(args.model), custom_texts=tuple(args.text or ()), presets=tuple(args.preset or PRESETS[:2]), qs=qs)
+    payload = explore(cfg, device=args.device, cache=not args.no_cache)
+    page = standalone_html(payload)
+    atomic_write_text(page, Path(args.out))
+    heads = sum(m["layers"] * m["heads"] for m in payload["models"])
+    print(f"wrote {args.out}: {heads} heads × {len(payload['models'][0]['texts'])} texts × {len(payload['configs'])} configurations, {len(page) / 1e6:.1f} MB")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m gedig", description="geDIG gauge on Transformer attention")
     parser.add_argument("--version", action="version", version=f"gedig {__version__}")
@@ -234,6 +248,16 @@ def main(argv: list[str] | None = None) -> int:
     w.add_argument("--seeds", type=int, default=None, help="override the grid's seeds with this many")
     w.add_argument("--quiet", action="store_true")
     w.set_defaults(func=_cmd_sweep, model=[])
+
+    e = sub.add_parser("explore", help="write the head explorer as one self-contained HTML page (works offline)")
+    e.add_argument("--model", action="append", help=f"model, repeatable (default: {', '.join(EMBEDDED)})")
+    e.add_argument("--text", action="append", help="your text, repeatable (default: the book's curated sentences)")
+    e.add_argument("--preset", action="append", choices=list(PRESETS), help="preset, repeatable (default: published, as_written)")
+    e.add_argument("--q", action="append", type=float, help="threshold quantile, repeatable (default: 0.5–0.95); τ = 0.01 is always added")
+    e.add_argument("--device", default="auto")
+    e.add_argument("--no-cache", action="store_true")
+    e.add_argument("--out", required=True, help="the HTML file to write")
+    e.set_defaults(func=_cmd_explore)
 
     args = parser.parse_args(argv)
     if getattr(args, "model", None) is None:

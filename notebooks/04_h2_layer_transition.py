@@ -30,9 +30,10 @@ seed = 0
 # %%
 import matplotlib.pyplot as plt
 import pandas as pd
+from IPython.display import display
 
 import gedig
-from gedig import analysis, plots
+from gedig import analysis, interactive, plots
 from gedig.claims import write_measures
 from gedig.data import PAPER_BERT_LAYERS, author_llm_by_layer
 from gedig.provenance import record
@@ -50,6 +51,16 @@ for m, extra in extra_presets.items():
 for (m, p), df in runs.items():
     plots.layer_boxplot(df, title=f"{m} [{p}]: F per layer ({df['text_id'].nunique()} texts × heads)")
     plt.tight_layout()
+
+# %% [markdown]
+# The same figure, interactive (an addition; the static one above is the one matched to the
+# paper): hover a point to see its head, its text and its value. The boxes use every text × head;
+# the points are a seeded sample of texts, which keeps the page small at full size.
+
+# %%
+for m in models:
+    df = runs[(m, "published")]
+    display(interactive.show(interactive.layer_figure(df, texts, seed=seed, title=f"{m} [published]: F per layer"), div_id=f"h2-layers-{m}"))
 
 # %% [markdown]
 # ## Per-layer ΔF, win rate, depth trend and the largest jump

@@ -49,7 +49,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 import gedig
-from gedig import plots
+from gedig import interactive, plots
 from gedig.analysis import robustness as rb
 from gedig.claims import write_measures
 from gedig.provenance import record
@@ -153,6 +153,16 @@ for b in ("random", "permuted"):
 # %%
 plots.spec_curve_figure(curves[("h2", "minilm-l6", base, "")], title=f"H2, minilm-l6, {base}: mean F, layer 1 − layer 0")
 plt.tight_layout()
+
+# %% [markdown]
+# The H1 curve against `random`, interactive (an addition beside the static figure): hover a
+# specification to see its choices and its estimate.
+
+# %%
+interactive.show(
+    interactive.spec_curve(curves[("h1", "minilm-l6", base, "random")], title=f"H1, minilm-l6, {base}: ΔF against random"),
+    div_id="spec-curve-h1-minilm-l6",
+)
 
 # %% [markdown]
 # Shares of specifications whose 95 % CI lies above 0, per origin, and the joint test under the null

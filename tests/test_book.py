@@ -126,7 +126,7 @@ def test_real_browser_loads_every_page_offline(site):
         and p.name not in ("search.html", "genindex.html")
         and 'http-equiv="refresh"' not in p.read_text(encoding="utf-8").lower()
     )
-    assert len(pages) >= 9
+    assert len(pages) >= 10
     outside: list[str] = []
     args = [
         "--no-sandbox",
@@ -181,3 +181,69 @@ def test_real_browser_loads_every_page_offline(site):
         browser.close()
     assert not outside, f"requests left the machine: {outside[:5]}"
     assert not console, f"console errors or warnings: {console[:5]}"
+
+
+INTERACTIVE = {"04_h2_layer_transition": 2, "07_what_f_measures": 1, "08_explore_heads": 0}  # Plotly figures per page
+
+
+def test_interactive_pages_load_plotly_once_and_stay_small(site):
+    """plotly.js is vendored and loaded once on each page that draws with it, and on no other page;
+    no figure embeds the library, and each interactive page's HTML stays under 5 MB."""
+    html = site / "_build" / "html"
+    assert (html / "_static" / "plotly" / "plotly.min.js").stat().st_size > 1_000_000
+    for path in html.rglob("*.html"):
+        if "_static" in path.parts:
+            continue
+        text = path.read_text(encoding="utf-8")
+        loads = text.count("plotly/plotly.min.js")
+        if path.stem in INTERACTIVE:
+            assert loads == 1, f"{path.name} loads plotly.js {loads} times"
+            assert text.count('class="plotly-graph-div"') == INTERACTIVE[path.stem], path.name
+            assert path.stat().st_size < 5_000_000, f"{path.name} is {path.stat().st_size / 1e6:.1f} MB"
+        else:
+            assert loads == 0, f"{path.name} loads plotly.js without drawing with it"
+        assert "Plotly.js v" not in text and "plotly.js v" not in text.lower(), f"{path.name} embeds the library"
+
+
+@pytest.mark.skipif(CHROMIUM is None and os.environ.get("CI") != "true", reason="Debian chromium not installed (CI installs it)")
+def test_explorer_shows_the_gauge_of_the_head_the_reader_picks(site):
+    """Pick another model, text, layer, head, preset and threshold; the F on the page is
+    gedig.gauge on that head, and the edges drawn are the gauge's edge count."""
+    from playwright.sync_api import sync_playwright
+
+    import gedig
+    from gedig.attention import extract
+    from gedig.explorer import ExplorerConfig
+
+    assert CHROMIUM, "CI must install Debian's chromium (see .ci/run)"
+    page_file = site / "_build" / "html" / "book" / "executed" / "08_explore_heads.html"
+    cfg = ExplorerConfig()
+    texts = [t for _, t in cfg.texts()]
+    pick = {"model": "1", "text": str(len(texts) - 2), "layer": "7", "head": "5", "preset": "as_written", "threshold": "q = 0.7"}
+    outside, console = [], []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(("file://", "data:", "blob:")) else None)
+        page.on("console", lambda m: console.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None)
+        page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
+        page.goto(page_file.as_uri(), wait_until="load")
+        page.wait_for_selector("#gedig-explorer[data-ready=true]", timeout=30000)
+        first_f = page.inner_text("td[data-source=head][data-term=F]")
+        for control, value in pick.items():
+            page.select_option(f"select[data-control={control}]", value)
+        shown = {
+            term: float(page.inner_text(f"td[data-source=head][data-term={term}]")) for term in ("F", "delta_epc", "delta_h", "delta_sp")
+        }
+        n_edges = int(page.get_attribute("#gedig-explorer", "data-edges"))
+        n_marked = page.evaluate("() => document.querySelector('[data-plot=heatmap]').data[1].x.length")
+        browser.close()
+    assert not outside, f"requests left file://: {outside[:5]}"
+    assert not console, f"console errors or warnings: {console[:5]}"
+    model = gedig.load_model(cfg.models[int(pick["model"])])
+    A = extract(model, texts, [int(pick["text"])], max_length=cfg.max_length).attn[0, int(pick["layer"]), int(pick["head"])].float().numpy()
+    r = gedig.gauge(A, causal=model.causal, config=gedig.GaugeConfig.as_written(q=0.7))
+    for term, value in shown.items():
+        assert abs(value - float(getattr(r, term))) <= 1e-6, f"{term}: page {value} vs gauge {float(getattr(r, term))}"
+    assert n_edges == n_marked == int(r.n_edges)
+    assert shown["F"] != float(first_f), "the selection did not change the displayed head"
