@@ -60,12 +60,13 @@ SIZES: dict[str, dict[str, dict[str, Any]]] = {
         "06_f_regularization": {
             "alphas": [0, 0.001, 0.01, 1.0],
             "seeds": [42, 123],
-            "n_train": 160,
+            "n_train": 64,
             "n_eval": 80,
             "epochs": 1,
             "measure_overhead": False,
         },
         "07_what_f_measures": {"n_texts": 8, "n_flips": 200, "n_boot": 199, "n_length_bins": 2},
+        "08_explore_heads": {"n_wiki": 3, "n_reviews": 2, "qs": [0.7, 0.9], "n_check": 10},
     },
 }
 

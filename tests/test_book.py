@@ -217,7 +217,8 @@ def test_explorer_shows_the_gauge_of_the_head_the_reader_picks(site):
 
     assert CHROMIUM, "CI must install Debian's chromium (see .ci/run)"
     page_file = site / "_build" / "html" / "book" / "executed" / "08_explore_heads.html"
-    cfg = ExplorerConfig()
+    ci = SIZES["ci"]["08_explore_heads"]
+    cfg = ExplorerConfig(n_wiki=ci["n_wiki"], n_reviews=ci["n_reviews"], qs=tuple(ci["qs"]))
     texts = [t for _, t in cfg.texts()]
     pick = {"model": "1", "text": str(len(texts) - 2), "layer": "7", "head": "5", "preset": "as_written", "threshold": "q = 0.7"}
     outside, console = [], []
