@@ -172,7 +172,7 @@ def _cmd_explore(args: argparse.Namespace) -> int:
     from .explorer import ExplorerConfig, explore, standalone_html
 
     qs = tuple(args.q) if args.q else ExplorerConfig.qs
-    cfg = ExplorerConfig(models=tuple(args.model), custom_texts=tuple(args.text or ()), presets=tuple(args.preset or PRESETS[:2]), qs=qs)
+    cfg = ExplorerConfig(models=tuple(args.model), custom_texts=tuple(args.text or ()), presets=tuple(args.preset) if args.preset else ExplorerConfig.presets, qs=qs)
     payload = explore(cfg, device=args.device, cache=not args.no_cache)
     page = standalone_html(payload)
     atomic_write_text(page, Path(args.out))

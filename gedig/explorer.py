@@ -237,14 +237,13 @@ def explore(cfg: ExplorerConfig | None = None, *, device: str = "auto", cache: b
     return payload
 
 
-def unpack(payload: dict[str, Any], name: str) -> np.ndarray:
-    """One named array of the payload's blob (for tests and for readers who want the numbers)."""
-    if name not in payload["manifest"]:
-        raise GedigError(f"no array {name!r} in the explorer payload")
-    offset, dtype, shape = payload["manifest"][name]
+def arrays(payload: dict[str, Any]) -> dict[str, np.ndarray]:
+    """Every named array of the payload's blob, decoded once (for checks, and for readers who want the numbers)."""
     raw = gzip.decompress(base64.b64decode(payload["blob"]))
-    count = int(np.prod(shape)) if shape else 1
-    return np.frombuffer(raw, dtype=np.dtype(dtype).newbyteorder("<"), count=count, offset=offset).reshape(shape)
+    return {
+        name: np.frombuffer(raw, dtype=np.dtype(dtype).newbyteorder("<"), count=int(np.prod(shape)), offset=offset).reshape(shape)
+        for name, (offset, dtype, shape) in payload["manifest"].items()
+    }
 
 
 _JS = Path(__file__).with_name("explorer.js")

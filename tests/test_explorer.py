@@ -17,7 +17,7 @@ import gedig
 from gedig import GaugeConfig, GedigError, gauge
 from gedig.attention import extract
 from gedig.cache import CacheWarning
-from gedig.explorer import ExplorerConfig, edge_levels, explore, explorer_html, unpack
+from gedig.explorer import ExplorerConfig, arrays, edge_levels, explore, explorer_html
 from gedig.interactive import layer_figure, spec_curve, to_html
 from gedig.measure import _above
 
@@ -56,12 +56,13 @@ def test_payload_terms_are_the_gauge_on_each_head(score_cache):
     configs = TINY.configurations()
     assert [c["label"] for c in payload["configs"]] == [label for label, _ in configs]
     m = payload["models"][0]
+    stored = arrays(payload)
     assert (m["layers"], m["heads"]) == (6, 12) and len(m["texts"]) == 2
     for ti, entry in enumerate(m["texts"]):
         A = extract(model, texts, [ti], max_length=TINY.max_length).attn[0].float()
         assert entry["L"] == A.shape[-1] == len(entry["tokens"])
-        head_terms = unpack(payload, f"m0t{ti}.head_terms")  # (layers, heads, C, sources, 4)
-        level, rank = unpack(payload, f"m0t{ti}.level"), unpack(payload, f"m0t{ti}.rank")
+        head_terms = stored[f"m0t{ti}.head_terms"]  # (layers, heads, C, sources, 4)
+        level, rank = stored[f"m0t{ti}.level"], stored[f"m0t{ti}.rank"]
         assert entry["per_head"][0] == "head" and "random" in entry["per_head"]
         for c, (_, config) in enumerate(configs):
             r = gauge(A, config=config)
@@ -71,7 +72,7 @@ def test_payload_terms_are_the_gauge_on_each_head(score_cache):
             edges = level > rank[:, :, c, None, None]
             np.testing.assert_array_equal(edges.sum((-2, -1)), r.n_edges.numpy())
         # the deterministic baselines are stored once per text and equal the gauge on that matrix
-        text_terms = unpack(payload, f"m0t{ti}.text_terms")
+        text_terms = stored[f"m0t{ti}.text_terms"]
         L = entry["L"]
         for s, kind in enumerate(entry["per_text"]):
             for c, (_, config) in enumerate(configs):
