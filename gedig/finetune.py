@@ -224,6 +224,20 @@ def _read_run(path: Path) -> dict[str, Any]:
     return record
 
 
+def _row(record: dict[str, Any]) -> dict[str, Any]:
+    """One run record as a flat table row: its measures, then its arm (alpha, seed, control)."""
+    return {**{k: v for k, v in record.items() if k not in ("protocol", "arm", "log")}, **record["arm"]}
+
+
+def finished_runs(folder: Path, alphas: Sequence[float], seeds: Sequence[int]) -> tuple[pd.DataFrame, list[str]]:
+    """The finished F-arm runs among α × seed in a sweep folder (never running one), and the labels
+    of those not there yet: how a chapter reads a sweep that ran elsewhere, e.g. on a cluster."""
+    arms = [Arm(float(a), int(s)) for a in alphas for s in seeds]
+    found = {arm: read_cached(Path(folder) / arm.filename, _read_run) for arm in arms}
+    rows = [_row(r) for r in found.values() if r is not None]
+    return pd.DataFrame(rows), [arm.label for arm, r in found.items() if r is None]
+
+
 def run_sweep(
     protocol: Protocol,
     alphas: Sequence[float],
@@ -287,8 +301,7 @@ def run_sweep(
     if failures:
         listed = "; ".join(f"{arm.label}: {why}" for arm, why in failures.items())
         raise GedigError(f"{len(failures)} of {len(arms)} runs failed for good (the other runs are saved in {folder}): {listed}")
-    rows = [{**{k: v for k, v in r.items() if k not in ("protocol", "arm", "log")}, **r["arm"]} for r in (done[a] for a in arms)]
-    return pd.DataFrame(rows)
+    return pd.DataFrame([_row(done[a]) for a in arms])
 
 
 def step_overhead(protocol: Protocol, *, n_steps: int = 24, alpha: float = 0.01, seed: int = 0, device: str = "auto") -> dict[str, float]:

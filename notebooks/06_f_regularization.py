@@ -38,11 +38,10 @@ corpus = "rotten-tomatoes"
 data_seed = 0
 seed = 0
 measure_overhead = True
-powered_runs = ""  # folder of the powered grid's finished runs (python -m gedig sweep grids/powered.yml)
+powered_runs = "auto"  # folder of the powered grid's runs; "auto": this protocol's sweep folder, where `gedig sweep` writes them
 n_workers = 8  # parallel GPUs or machines for the cost estimate
 
 # %%
-import json
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -52,7 +51,8 @@ from IPython.display import display
 from gedig import analysis
 from gedig.claims import write_measures
 from gedig.data import paper_table3
-from gedig.finetune import Protocol, run_sweep, step_overhead
+from gedig.finetune import Protocol, finished_runs, run_sweep, step_overhead, sweep_dir
+from gedig.grid import load_grid
 from gedig.provenance import record
 
 protocol = Protocol(model=model_name, corpus=corpus, n_train=n_train, n_eval=n_eval, epochs=epochs, data_seed=data_seed)
@@ -134,44 +134,80 @@ tests = analysis.freg_tests(runs)
 tests
 
 # %% [markdown]
+# ## Cost of the regulariser
+#
+# Median seconds per optimisation step, CE only (attentions returned) against CE + α·F, the two
+# kinds of step alternating on the same model and batches; and the sweep's total training time.
+
+# %%
+overhead = step_overhead(protocol) if measure_overhead else {}
+pd.Series({**overhead, "sweep_training_minutes": float(runs["train_seconds"].sum() / 60)})
+
+# %% [markdown]
 # ## How many seeds would settle it? A power analysis
 #
 # From the per-seed paired differences measured above (α = 0.001 minus α = 0, in percentage points),
 # the number of seeds a two-sided paired t-test at 0.05 needs to detect the paper's +0.33 pp with
-# 80 % power, and what that sweep costs: runs × the minutes one run took here, serially on this
+# 80 % power, and what that sweep costs: runs × the minutes one run takes here, serially on this
 # machine and spread over `n_workers` workers of the same speed (a GPU is faster per run; the time
-# of one run on it is not measured here). The grid `grids/powered.yml` runs exactly that many seeds
-# for α = 0, the paper's best arm (0.001) and its collapse (1.0).
+# of one run on it is not measured here). The minutes per run are the timed steps above times the
+# steps of a run, since the sweep's recorded times include whatever else shared the machine; a
+# build that skips the timing (`measure_overhead = False`) uses the median recorded run instead.
+# The grid `grids/powered.yml` runs exactly that many seeds for α = 0, the paper's best arm (0.001)
+# and its collapse (1.0).
 
 # %%
-power = analysis.power_analysis(runs)
+power = analysis.power_analysis(runs, step_seconds=overhead or None)
 power_cost = {}
 if power["seeds_needed"] > 0:
     n_runs = 3 * power["seeds_needed"]
     hours = n_runs * power["minutes_per_run"] / 60
-    power_cost = {"runs": n_runs, "hours_here": hours, f"hours_on_{n_workers}_workers": hours / n_workers}
+    hours_hi = 3 * power["seeds_needed_upper95"] * power["minutes_per_run"] / 60
+    power_cost = {"runs": n_runs, "hours_here": hours, f"hours_on_{n_workers}_workers": hours / n_workers, "hours_here_upper95": hours_hi}
     print(
-        f"paired SD {power['paired_sd_pp']:.2f} pp over {power['pairs']} seeds: {power['seeds_needed']} seeds per arm detect "
+        f"paired SD {power['paired_sd_pp']:.3f} pp over {power['pairs']} seeds: {power['seeds_needed']} seeds per arm detect "
         f"+{power['target_pp']} pp with 80 % power; the powered grid is {n_runs} runs, about {hours:.1f} h on this machine "
-        f"and {hours / n_workers:.1f} h on {n_workers} workers."
+        f"and {hours / n_workers:.1f} h on {n_workers} workers ({power['minutes_per_run']:.1f} min per run, from {power['minutes_source']})."
+    )
+    print(
+        f"at the SD's one-sided 95 % upper bound ({power['paired_sd_upper95_pp']:.3f} pp; {power['pairs']} pairs estimate it loosely): "
+        f"{power['seeds_needed_upper95']} seeds per arm, {3 * power['seeds_needed_upper95']} runs, about {hours_hi:.1f} h here "
+        f"and {hours_hi / n_workers:.1f} h on {n_workers} workers."
     )
 else:
     print(f"the measured paired SD ({power['paired_sd_pp']}) allows no power analysis (too few seeds or identical arms)")
 
+# %% [markdown]
+# ### The powered test
+#
+# `python -m gedig sweep grids/powered.yml` runs that many seeds (`seeds: auto` reads the count
+# from this chapter's measures). Its runs share this chapter's protocol, so they land in this
+# sweep's folder (`powered_runs = "auto"`; point it elsewhere for runs copied from a cluster), and
+# its first three seeds are the runs above. When every run of the powered grid is there, the
+# paired tests are repeated on all of its seeds.
+
 # %%
-if powered_runs and Path(powered_runs).is_dir():
-    powered = pd.DataFrame(
-        [
-            {**r["arm"], **{k: v for k, v in r.items() if k not in ("arm", "protocol", "log")}}
-            for r in map(json.loads, (p.read_text() for p in Path(powered_runs).glob("*_s*.json")))
-        ]
-    )
-    display(analysis.freg_tests(powered))
+powered_dir = sweep_dir(protocol) if powered_runs == "auto" else Path(powered_runs) if powered_runs else None
+powered_measures = {}
+if power["seeds_needed"] > 0 and powered_dir is not None:
+    powered_grid = load_grid("powered.yml", seeds=power["seeds_needed"])
+    powered, missing = finished_runs(powered_dir, powered_grid.alphas, powered_grid.seeds)
+    if missing:
+        print(
+            f"The powered grid ({powered_grid.n_runs} runs) has {len(missing)} runs still to do in {powered_dir}: "
+            f"`python -m gedig sweep grids/powered.yml` (add `--executor ray --address auto` on a cluster), then rebuild this chapter."
+        )
+    else:
+        powered_tests = analysis.freg_tests(powered)
+        display(powered_tests)
+        best = powered_tests.set_index("alpha").loc[0.001]
+        powered_measures = {f"freg.powered.{k}": float(best[k]) for k in ("n_seeds", "diff_pp", "p_paired_t", "p_sign_flip")}
+        print(
+            f"α = 0.001 against α = 0 over {int(best['n_seeds'])} seeds: {best['diff_pp']:+.3f} pp "
+            f"(paired t p = {best['p_paired_t']:.3g}, exact sign-flip p = {best['p_sign_flip']:.3g})"
+        )
 else:
-    print(
-        "The powered grid has not been run here. On a cluster: `python -m gedig sweep grids/powered.yml --executor ray "
-        "--address auto`; then rerun this chapter with `powered_runs` set to the printed run folder."
-    )
+    print("No powered grid to read: the power analysis gave no seed count, or `powered_runs` is empty.")
 
 # %% [markdown]
 # The random-value control adds a constant with no gradient to the loss, so with the same seed and
@@ -211,19 +247,9 @@ ax.set_xscale("symlog", linthresh=1e-3)
 ax.set_xlabel("α")
 ax.legend()
 
-# %% [markdown]
-# ## Cost of the regulariser
-#
-# Median seconds per optimisation step, CE only (attentions returned) against CE + α·F, the two
-# kinds of step alternating on the same model and batches; and the sweep's total training time.
-
-# %%
-overhead = step_overhead(protocol) if measure_overhead else {}
-pd.Series({**overhead, "sweep_training_minutes": float(runs["train_seconds"].sum() / 60)})
-
 # %%
 measures = analysis.freg_measures(table, tests)
-measures.update({f"freg.power.{k}": v for k, v in {**power, **power_cost}.items()})
+measures.update({f"freg.power.{k}": v for k, v in {**power, **power_cost}.items()} | powered_measures)
 if overhead:
     measures["freg.step_overhead"] = overhead["overhead"]
 parameters = {

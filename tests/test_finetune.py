@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from gedig import analysis
-from gedig.finetune import Arm, Protocol, load_splits, run_sweep
+from gedig.finetune import Arm, Protocol, finished_runs, load_splits, run_sweep
 
 pytestmark = pytest.mark.slow
 TINY = Protocol(n_train=32, n_eval=16, epochs=1)
@@ -34,6 +34,10 @@ def test_sweep_is_seeded_resumable_and_has_a_control(tmp_path, monkeypatch):
     again = run_sweep(TINY, [0, 0.01], [7], control_alpha=0.01, out_dir=tmp_path, progress=False)
     assert len(calls) == 3  # every finished run was reused
     pd.testing.assert_frame_equal(first, again)
+    # reading a sweep folder (as chapter 6 reads the powered grid) never trains: it names what is missing
+    found, missing = finished_runs(tmp_path, [0, 0.01, 1.0], [7])
+    assert len(calls) == 3 and missing == [Arm(1.0, 7).label]
+    pd.testing.assert_frame_equal(found, first[~first["control"]].reset_index(drop=True))
     (tmp_path / Arm(0.01, 7).filename).unlink()
     rerun = run_sweep(TINY, [0, 0.01], [7], control_alpha=0.01, out_dir=tmp_path, progress=False)
     assert len(calls) == 4 and calls[-1] == Arm(0.01, 7)

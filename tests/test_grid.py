@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from gedig import GedigError
-from gedig.analysis import paired_power, seeds_needed
+from gedig.analysis import paired_power, power_analysis, seeds_needed
 from gedig.grid import GRIDS, load_grid, powered_seed_count, seed_list
 
 
@@ -55,3 +57,30 @@ def test_seeds_needed_matches_the_paired_t_sample_size():
     assert 72 <= n <= 76  # ((1.96 + 0.84) / 0.33)² ≈ 72, plus the t correction
     with pytest.raises(ValueError):
         seeds_needed(0.33, 0.0)
+
+
+def _runs(diffs_pp, train_seconds=600.0):
+    rows = []
+    for seed, d in zip((42, 123, 456), diffs_pp, strict=True):
+        rows.append({"alpha": 0.0, "seed": seed, "control": False, "accuracy": 0.75, "steps": 375, "train_seconds": train_seconds})
+        rows.append(
+            {"alpha": 0.001, "seed": seed, "control": False, "accuracy": 0.75 + d / 100, "steps": 375, "train_seconds": 3 * train_seconds}
+        )
+    return pd.DataFrame(rows)
+
+
+def test_power_analysis_uses_the_paired_sd_and_timed_steps_for_the_cost():
+    power = power_analysis(_runs([0.2, -0.4, 0.6]))
+    assert power["pairs"] == 3 and power["paired_sd_pp"] == pytest.approx(np.std([0.2, -0.4, 0.6], ddof=1))
+    assert power["seeds_needed"] == seeds_needed(0.33, power["paired_sd_pp"])
+    # the cautious plan: the SD's one-sided 95 % upper bound, s·√(df / χ²₀.₀₅(df)), needs more seeds
+    assert power["paired_sd_upper95_pp"] == pytest.approx(power["paired_sd_pp"] * np.sqrt(2 / 0.102587), rel=1e-4)
+    assert power["seeds_needed_upper95"] == seeds_needed(0.33, power["paired_sd_upper95_pp"]) > power["seeds_needed"]
+    # without timed steps: the median recorded run (here 1200 s); with them: steps × the grid's mean step
+    assert power["minutes_per_run"] == pytest.approx(20.0) and power["minutes_source"] == "recorded runs"
+    timed = power_analysis(_runs([0.2, -0.4, 0.6]), step_seconds={"ce_only": 1.0, "ce_plus_F": 1.6})
+    assert timed["minutes_per_run"] == pytest.approx(375 * 1.4 / 60) and timed["minutes_source"] == "timed steps"
+
+
+def test_power_analysis_gives_no_seed_count_from_identical_arms():
+    assert power_analysis(_runs([0.2, 0.2, 0.2]))["seeds_needed"] == -1

@@ -121,19 +121,43 @@ def seeds_needed(delta: float, sd: float, *, alpha: float = 0.05, power: float =
     return lo
 
 
-def power_analysis(runs: pd.DataFrame, *, alpha_arm: float = 0.001, target_pp: float = 0.33, power: float = 0.8) -> dict[str, float]:
+def power_analysis(
+    runs: pd.DataFrame,
+    *,
+    alpha_arm: float = 0.001,
+    target_pp: float = 0.33,
+    power: float = 0.8,
+    step_seconds: dict[str, float] | None = None,
+) -> dict[str, float]:
     """From the measured per-seed paired differences (α = ``alpha_arm`` minus α = 0, in percentage
     points): their SD, the seeds needed to detect the paper's ``target_pp`` with a two-sided paired
-    t-test at 0.05 and ``power``, and the minutes one run took here."""
+    t-test at 0.05 and ``power``, the same at the SD's one-sided 95 % upper confidence bound (a few
+    pairs estimate an SD loosely), and the minutes one run takes here.
+
+    The minutes come from ``step_seconds`` (``step_overhead``'s timed steps, CE-only and CE + α·F,
+    averaged over the powered grid's one α = 0 arm and two F arms) when given, since the sweep's own
+    training times include whatever else shared the machine; otherwise from the median recorded run.
+    """
     base = runs[(~runs["control"]) & (runs["alpha"] == 0)].set_index("seed")["accuracy"]
     arm = runs[(~runs["control"]) & (runs["alpha"] == alpha_arm)].set_index("seed")["accuracy"]
     diffs = 100 * (arm - base.reindex(arm.index)).dropna().to_numpy()
     sd = float(np.std(diffs, ddof=1)) if len(diffs) > 1 else float("nan")
     n = seeds_needed(target_pp, sd, power=power) if np.isfinite(sd) and sd > 0 else -1
+    # an SD from a few pairs is itself uncertain: its one-sided 95 % upper bound (chi-square) gives a cautious plan
+    sd_hi = float(sd * np.sqrt((len(diffs) - 1) / sps.chi2.ppf(0.05, len(diffs) - 1))) if len(diffs) > 1 else float("nan")
+    n_hi = seeds_needed(target_pp, sd_hi, power=power) if np.isfinite(sd_hi) and sd_hi > 0 else -1
+    if step_seconds:
+        per_step = (step_seconds["ce_only"] + 2 * step_seconds["ce_plus_F"]) / 3
+        minutes, source = float(runs["steps"].median() * per_step / 60), "timed steps"
+    else:
+        minutes, source = float(runs["train_seconds"].median() / 60), "recorded runs"
     return {
         "pairs": len(diffs),
         "paired_sd_pp": sd,
         "target_pp": target_pp,
         "seeds_needed": n,
-        "minutes_per_run": float(runs["train_seconds"].mean() / 60),
+        "paired_sd_upper95_pp": sd_hi,
+        "seeds_needed_upper95": n_hi,
+        "minutes_per_run": minutes,
+        "minutes_source": source,
     }
