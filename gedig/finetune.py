@@ -287,7 +287,7 @@ def run_sweep(
         )
         done.update(records)
     started = time.perf_counter()
-    for k, arm in enumerate(tqdm(todo if executor == "local" else [], desc="F-regularisation sweep", unit="run", disable=not progress)):
+    for k, arm in enumerate(tqdm(todo if executor == "local" else [], desc="F-regularisation sweep", unit="run", disable=not progress or not todo)):
         t0 = time.perf_counter()
         result = train(protocol, arm, device=device, progress=progress)
         atomic_write_text(json.dumps(result, default=str), folder / arm.filename)

@@ -29,11 +29,14 @@ def test_readme_section_lists_what_is_not_reproduced():
             "claims": {
                 "T2-BERT-random": {"verdict": "not reproduced", "chapter": "03_h1_real_vs_random", "values": {}},
                 "T2-GPT2-random": {"verdict": "reproduced", "chapter": "03_h1_real_vs_random", "values": {}},
+                "OURS-H1-permuted": {"verdict": "not reproduced", "chapter": "07_what_f_measures", "values": {}},
             },
         }
     }
     text = readme_section(lock)
-    assert "**1** reproduced" in text and "**1** not reproduced" in text
-    assert "`T2-BERT-random` (03_h1_real_vs_random)" in text and "T2-GPT2-random" not in text
+    # the companion's own findings are counted apart, as on the claims page, and not listed as the paper's
+    assert "the paper's 2 claims: **1** reproduced, **0** partly reproduced, **1** not reproduced" in text
+    assert "And 1 findings of this companion: 1 does not hold." in text
+    assert "`T2-BERT-random` (03_h1_real_vs_random)" in text and "T2-GPT2-random" not in text and "OURS-H1-permuted" not in text
     assert "No full-size verdicts" in readme_section({})
     assert MARKERS[0].startswith("<!--") and MARKERS[1].startswith("<!--")
