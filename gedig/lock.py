@@ -246,7 +246,7 @@ def readme_section(lock: dict[str, Any] | None = None) -> str:
     )
     if ours:
         mine = {w: sum(1 for cid in ours if claims[cid]["verdict"] == v) for v, w in OURS_WORDS.items()}
-        head += f" And {len(ours)} findings of this companion: " + ", ".join(f"{n} {w}" for w, n in mine.items() if n) + "."
+        head += f" And {len(ours)} findings of this companion (" + ", ".join(f"{w}: {n}" for w, n in mine.items() if n) + ")."
     lines = [head, ""]
     missed = [cid for cid in sorted(paper) if paper[cid]["verdict"] == "not reproduced"]
     if missed:

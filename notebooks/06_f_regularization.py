@@ -157,12 +157,13 @@ pd.Series({**overhead, "sweep_training_minutes": float(runs["train_seconds"].sum
 # and its collapse (1.0).
 
 # %%
-power = analysis.power_analysis(runs, step_seconds=overhead or None)
+planned_alphas = load_grid("powered.yml", seeds=1).alphas  # the powered grid's arms
+power = analysis.power_analysis(runs, step_seconds=overhead or None, arm_alphas=planned_alphas)
 power_cost = {}
 if power["seeds_needed"] > 0:
-    n_runs = 3 * power["seeds_needed"]
+    n_runs = power["arms"] * power["seeds_needed"]
     hours = n_runs * power["minutes_per_run"] / 60
-    hours_hi = 3 * power["seeds_needed_upper95"] * power["minutes_per_run"] / 60
+    hours_hi = power["arms"] * power["seeds_needed_upper95"] * power["minutes_per_run"] / 60
     power_cost = {"runs": n_runs, "hours_here": hours, f"hours_on_{n_workers}_workers": hours / n_workers, "hours_here_upper95": hours_hi}
     print(
         f"paired SD {power['paired_sd_pp']:.3f} pp over {power['pairs']} seeds: {power['seeds_needed']} seeds per arm detect "
@@ -171,7 +172,7 @@ if power["seeds_needed"] > 0:
     )
     print(
         f"at the SD's one-sided 95 % upper bound ({power['paired_sd_upper95_pp']:.3f} pp; {power['pairs']} pairs estimate it loosely): "
-        f"{power['seeds_needed_upper95']} seeds per arm, {3 * power['seeds_needed_upper95']} runs, about {hours_hi:.1f} h here "
+        f"{power['seeds_needed_upper95']} seeds per arm, {power['arms'] * power['seeds_needed_upper95']} runs, about {hours_hi:.1f} h here "
         f"and {hours_hi / n_workers:.1f} h on {n_workers} workers."
     )
 else:

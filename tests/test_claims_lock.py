@@ -36,7 +36,7 @@ def test_readme_section_lists_what_is_not_reproduced():
     text = readme_section(lock)
     # the companion's own findings are counted apart, as on the claims page, and not listed as the paper's
     assert "the paper's 2 claims: **1** reproduced, **0** partly reproduced, **1** not reproduced" in text
-    assert "And 1 findings of this companion: 1 does not hold." in text
+    assert "And 1 findings of this companion (does not hold: 1)." in text
     assert "`T2-BERT-random` (03_h1_real_vs_random)" in text and "T2-GPT2-random" not in text and "OURS-H1-permuted" not in text
     assert "No full-size verdicts" in readme_section({})
     assert MARKERS[0].startswith("<!--") and MARKERS[1].startswith("<!--")

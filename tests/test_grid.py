@@ -78,8 +78,12 @@ def test_power_analysis_uses_the_paired_sd_and_timed_steps_for_the_cost():
     assert power["seeds_needed_upper95"] == seeds_needed(0.33, power["paired_sd_upper95_pp"]) > power["seeds_needed"]
     # without timed steps: the median recorded run (here 1200 s); with them: steps × the grid's mean step
     assert power["minutes_per_run"] == pytest.approx(20.0) and power["minutes_source"] == "recorded runs"
-    timed = power_analysis(_runs([0.2, -0.4, 0.6]), step_seconds={"ce_only": 1.0, "ce_plus_F": 1.6})
+    steps = {"ce_only": 1.0, "ce_plus_F": 1.6}
+    timed = power_analysis(_runs([0.2, -0.4, 0.6]), step_seconds=steps)  # the powered grid: α = 0, 0.001, 1
     assert timed["minutes_per_run"] == pytest.approx(375 * 1.4 / 60) and timed["minutes_source"] == "timed steps"
+    assert timed["arms"] == 3
+    two = power_analysis(_runs([0.2, -0.4, 0.6]), step_seconds=steps, arm_alphas=(0.0, 0.001))
+    assert two["minutes_per_run"] == pytest.approx(375 * 1.3 / 60) and two["arms"] == 2
 
 
 def test_power_analysis_gives_no_seed_count_from_identical_arms():

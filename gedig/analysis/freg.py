@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 from scipy import stats as sps
@@ -128,15 +130,17 @@ def power_analysis(
     target_pp: float = 0.33,
     power: float = 0.8,
     step_seconds: dict[str, float] | None = None,
+    arm_alphas: Sequence[float] = (0.0, 0.001, 1.0),
 ) -> dict[str, float]:
     """From the measured per-seed paired differences (α = ``alpha_arm`` minus α = 0, in percentage
     points): their SD, the seeds needed to detect the paper's ``target_pp`` with a two-sided paired
     t-test at 0.05 and ``power``, the same at the SD's one-sided 95 % upper confidence bound (a few
     pairs estimate an SD loosely), and the minutes one run takes here.
 
-    The minutes come from ``step_seconds`` (``step_overhead``'s timed steps, CE-only and CE + α·F,
-    averaged over the powered grid's one α = 0 arm and two F arms) when given, since the sweep's own
-    training times include whatever else shared the machine; otherwise from the median recorded run.
+    The minutes come from ``step_seconds`` (``step_overhead``'s timed steps, CE-only for α = 0 and
+    CE + α·F otherwise, averaged over the planned grid's ``arm_alphas``) when given, since the
+    sweep's own training times include whatever else shared the machine; otherwise from the median
+    recorded run.
     """
     base = runs[(~runs["control"]) & (runs["alpha"] == 0)].set_index("seed")["accuracy"]
     arm = runs[(~runs["control"]) & (runs["alpha"] == alpha_arm)].set_index("seed")["accuracy"]
@@ -147,7 +151,7 @@ def power_analysis(
     sd_hi = float(sd * np.sqrt((len(diffs) - 1) / sps.chi2.ppf(0.05, len(diffs) - 1))) if len(diffs) > 1 else float("nan")
     n_hi = seeds_needed(target_pp, sd_hi, power=power) if np.isfinite(sd_hi) and sd_hi > 0 else -1
     if step_seconds:
-        per_step = (step_seconds["ce_only"] + 2 * step_seconds["ce_plus_F"]) / 3
+        per_step = float(np.mean([step_seconds["ce_only" if a == 0 else "ce_plus_F"] for a in arm_alphas]))
         minutes, source = float(runs["steps"].median() * per_step / 60), "timed steps"
     else:
         minutes, source = float(runs["train_seconds"].median() / 60), "recorded runs"
@@ -158,6 +162,7 @@ def power_analysis(
         "seeds_needed": n,
         "paired_sd_upper95_pp": sd_hi,
         "seeds_needed_upper95": n_hi,
+        "arms": len(arm_alphas),
         "minutes_per_run": minutes,
         "minutes_source": source,
     }
