@@ -128,20 +128,31 @@ def fit_concentration(target: np.ndarray, K: np.ndarray, *, iterations: int = 64
     return np.exp(0.5 * (lo + hi))
 
 
+def _open_uniform(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """Uniforms strictly inside (0, 1): 53-bit integers plus one half, so no inverse CDF meets 0 or 1."""
+    return (rng.integers(0, 2**53, size=shape, dtype=np.int64) + 0.5) / 2.0**53
+
+
 def entropy_matched_null(attn: np.ndarray, *, causal: bool = False, seed: int | np.random.Generator = 0) -> np.ndarray:
     """Each row drawn from a symmetric Dirichlet over its allowed positions, with the concentration
     fitted so that the expected row entropy equals the real row's (see ``fit_concentration``).
 
     Drawn as p = softmax(log Γ(α + 1) + log(U)/α), the Gamma(α) variate written so that it does
-    not underflow for small α.
+    not underflow for small α. The Gamma(α + 1) variate comes from its inverse CDF at a seeded
+    uniform, so the draw is a continuous function of α, and so of the attention: float32 noise in
+    the weights moves the null by as little (a rejection sampler, as numpy's Gamma, would take
+    another branch now and then and draw a different matrix).
     """
+    from scipy.special import gammaincinv
+
     A = np.asarray(attn, dtype=np.float64)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     n = A.shape[-1]
     allowed = allowed_positions(n, causal=causal)
     target, K = _row_entropy(A, allowed)
     alpha = fit_concentration(target, K)[..., None]
-    log_g = np.log(rng.standard_gamma(np.broadcast_to(alpha + 1.0, A.shape))) + np.log(rng.random(A.shape)) / alpha
+    u_gamma, u_power = _open_uniform(rng, A.shape), _open_uniform(rng, A.shape)
+    log_g = np.log(gammaincinv(np.broadcast_to(alpha + 1.0, A.shape), u_gamma)) + np.log(u_power) / alpha
     log_g = np.where(allowed, log_g, -np.inf)
     log_g -= log_g.max(-1, keepdims=True)
     p = np.exp(log_g)

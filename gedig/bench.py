@@ -207,7 +207,8 @@ def bench_ray_sweep(*, n_runs: int = 4, workers: int = 2) -> dict[str, float | s
     from pathlib import Path
 
     from .distributed import connect
-    from .finetune import Protocol, run_sweep
+    from .sweep import run_sweep
+    from .training import Protocol
 
     protocol = Protocol(n_train=32, n_eval=16, epochs=1, batch_size=16, eval_batch_size=16, max_length=48)
     seeds = list(range(1, n_runs // 2 + 1))

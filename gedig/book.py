@@ -22,12 +22,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from .cache import atomic_write, atomic_write_text, cache_dir
+from .analysis.freg import freg_summary
 from .claims import evaluate, measure_sources, render_markdown, tally
 from .errors import GedigError
-from .progress import say
+from .util.io import atomic_write, atomic_write_text, cache_dir
+from .util.paths import NOTEBOOK_DIR, PACKAGE, ROOT
+from .util.progress import say
+from .util.versions import LIBRARIES, file_digest, imports_of_source, library_version, module_digests
 
-ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = (
     "01_theory",
     "02_graph_mapping",
@@ -71,17 +73,67 @@ SIZES: dict[str, dict[str, dict[str, Any]]] = {
 }
 
 
-def _library_hash() -> str:
-    h = hashlib.sha256()
-    for path in sorted((ROOT / "gedig").rglob("*")):
-        if path.suffix in (".py", ".yml", ".csv", ".js") and path.name != "claims.lock.yml":  # the lock records results; it does not make them
-            h.update(path.read_bytes())
-    return h.hexdigest()
+def chapter_state(name: str, parameters: dict[str, Any], *, root: Path = PACKAGE) -> dict[str, Any]:
+    """What a chapter's results depend on, as its stamp records it: the notebook's source, its
+    parameters, the version of each gedig module it imports (transitively; normalised source, so a
+    docstring or a comment moves nothing), and the pinned library versions."""
+    source = (NOTEBOOK_DIR / f"{name}.py").read_text(encoding="utf-8")
+    return {
+        "notebook": hashlib.sha256(source.encode()).hexdigest()[:12],
+        "parameters": json.loads(json.dumps(parameters, sort_keys=True)),
+        "modules": module_digests(*imports_of_source(source, root), root=root),
+        "libraries": {lib: library_version(lib) for lib in LIBRARIES},
+    }
 
 
-def _stamp(name: str, parameters: dict[str, Any]) -> str:
-    src = (ROOT / "notebooks" / f"{name}.py").read_bytes()
-    return hashlib.sha256(src + json.dumps(parameters, sort_keys=True).encode() + _library_hash().encode()).hexdigest()
+def stale_reasons(stamp: dict[str, Any], now: dict[str, Any]) -> list[str]:
+    """Why a chapter executed under ``stamp`` is not current: what changed, by name."""
+    why = []
+    if stamp.get("notebook") != now["notebook"]:
+        why.append("the notebook changed")
+    if stamp.get("parameters") != now["parameters"]:
+        why.append(f"its parameters changed ({stamp.get('parameters')} → {now['parameters']})")
+    before, after = stamp.get("modules", {}), now["modules"]
+    for mod in sorted(set(before) | set(after)):
+        if mod not in after:
+            why.append(f"it no longer imports {mod}")
+        elif mod not in before:
+            why.append(f"it now imports {mod}")
+        elif before[mod] != after[mod]:
+            why.append(f"{mod} changed")
+    for lib, version in now["libraries"].items():
+        if stamp.get("libraries", {}).get(lib) != version:
+            why.append(f"{lib} {stamp.get('libraries', {}).get(lib)} → {version}")
+    for path, digest in sorted(stamp.get("inputs", {}).items()):
+        current = file_digest(Path(path))
+        if current != digest:
+            what = "appeared" if digest == "absent" else "disappeared" if current == "absent" else "changed"
+            why.append(f"input {_short_path(path)} {what}")
+    return why
+
+
+def _short_path(path: str) -> str:
+    p = Path(path)
+    for base, label in ((ROOT, ""), (cache_dir(), "$GEDIG_CACHE/")):
+        try:
+            return label + str(p.relative_to(base))
+        except ValueError:
+            continue
+    return str(p)
+
+
+def chapter_status(name: str, parameters: dict[str, Any], out_dir: Path, *, root: Path = PACKAGE) -> list[str]:
+    """Why the executed chapter in ``out_dir`` cannot be used as it is ([] when it is current)."""
+    stamp_file = out_dir / f"{name}.stamp"
+    if not (out_dir / f"{name}.ipynb").exists() or not (out_dir / f"{name}.json").exists() or not stamp_file.exists():
+        return ["not executed"]
+    try:
+        stamp = json.loads(stamp_file.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return ["its stamp is unreadable"]
+    if not isinstance(stamp, dict):
+        return ["its stamp is from an older gedig"]
+    return stale_reasons(stamp, chapter_state(name, parameters, root=root))
 
 
 class BookInterrupted(GedigError):
@@ -169,30 +221,58 @@ def _run_papermill(name: str, params: dict[str, Any], out_dir: Path) -> Path:
     return tmp
 
 
-def execute(names: tuple[str, ...] = NOTEBOOKS, *, size: str = "full", force: bool = False, site: Path = ROOT) -> dict[str, float]:
+def _select(names: tuple[str, ...], wanted: list[str] | None) -> set[str]:
+    """Chapters named by a prefix or a full name ('06', '06_f_regularization'); an unknown one is an error."""
+    if wanted is None:
+        return set(names)
+    chosen = set()
+    for w in wanted:
+        hits = [n for n in names if n == w or n.startswith(f"{w}_") or n.startswith(w)]
+        if not hits:
+            raise GedigError(f"no chapter {w!r}; the chapters are {', '.join(names)}")
+        chosen |= set(hits)
+    return chosen
+
+
+def execute(
+    names: tuple[str, ...] = NOTEBOOKS,
+    *,
+    size: str = "full",
+    force: bool | list[str] = False,
+    only: list[str] | None = None,
+    overrides: dict[str, dict[str, Any]] | None = None,
+    site: Path = ROOT,
+) -> dict[str, float]:
     """Execute notebooks into ``site/book/executed``; returns seconds per notebook (0 when reused).
 
-    One line per notebook started and finished goes to the terminal; chapter 6 adds one line per
-    finished fine-tuning run. Ctrl-C stops the running notebook and raises ``BookInterrupted``
-    with a one-line summary of what was kept.
+    A chapter runs again only when its stamp says something it depends on changed, and the line
+    that announces it names what (a module, an input, the notebook, its parameters). ``only``
+    limits the build to some chapters; ``force`` re-executes all (True) or the named ones.
+    ``overrides`` adds parameters per chapter (e.g. chapter 6's ``reuse_stale``). One line per
+    notebook started and finished goes to the terminal; chapter 6 adds one line per finished
+    fine-tuning run. Ctrl-C stops the running notebook and raises ``BookInterrupted`` with a
+    one-line summary of what was kept.
     """
     if size not in SIZES:
         raise GedigError(f"unknown size {size!r}; choose one of {', '.join(SIZES)}")
+    selected = _select(names, only)
+    forced = set(names) if force is True else _select(names, list(force)) if force else set()
     out_dir = site / "book" / "executed"
     timings: dict[str, float] = {}
     with _build_lock(out_dir):
         for k, name in enumerate(names, 1):
-            params = SIZES[size].get(name, {})
-            stamp_file = out_dir / f"{name}.stamp"
-            stamp = _stamp(name, params)
-            done = (out_dir / f"{name}.ipynb").exists() and (out_dir / f"{name}.json").exists()
-            if not force and done and stamp_file.exists() and stamp_file.read_text() == stamp:
+            if name not in selected:
+                continue
+            params = {**SIZES[size].get(name, {}), **(overrides or {}).get(name, {})}
+            reasons = ["forced"] if name in forced else chapter_status(name, params, out_dir)
+            if not reasons:
                 timings[name] = 0.0
                 say(f"[book] {k}/{len(names)} {name}: unchanged, reused")
                 continue
-            stamp_file.unlink(missing_ok=True)
+            (out_dir / f"{name}.stamp").unlink(missing_ok=True)
             (out_dir / f"{name}.json").unlink(missing_ok=True)
-            say(f"[book] {k}/{len(names)} {name}: executing {params or '(default parameters)'}")
+            (out_dir / f"{name}.inputs.json").unlink(missing_ok=True)
+            say(f"[book] {k}/{len(names)} {name}: executing ({'; '.join(reasons)}) with {params or 'default parameters'}")
             t0 = time.perf_counter()
             try:
                 tmp = _run_papermill(name, params, out_dir)
@@ -205,7 +285,11 @@ def execute(names: tuple[str, ...] = NOTEBOOKS, *, size: str = "full", force: bo
             tmp.replace(out_dir / f"{name}.ipynb")
             if not (out_dir / f"{name}.json").exists():
                 raise GedigError(f"notebook {name} ran but wrote no {name}.json measures")
-            atomic_write_text(stamp, stamp_file)
+            inputs_file = out_dir / f"{name}.inputs.json"
+            inputs = json.loads(inputs_file.read_text(encoding="utf-8")) if inputs_file.exists() else {}
+            atomic_write_text(
+                json.dumps({**chapter_state(name, params), "inputs": inputs}, indent=1, sort_keys=True), out_dir / f"{name}.stamp"
+            )
             timings[name] = time.perf_counter() - t0
             say(f"[book] {k}/{len(names)} {name}: finished in {timings[name] / 60:.1f} min")
     return timings
@@ -235,22 +319,6 @@ def write_claims(site: Path = ROOT) -> dict[str, int]:
     atomic_write_text("\n".join(rows) + "\n", generated / "provenance_table.md")
     atomic_write_text(freg_summary(measures, table), generated / "freg_summary.md")
     return counts
-
-
-def freg_summary(measures: dict[str, Any], table: Any) -> str:
-    """Chapter 6's outcome in two sentences, from its measures and its claims' verdicts."""
-    rows = table[table["id"].str.startswith("FREG-")]
-    verdicts = ", ".join(f"{int((rows['verdict'] == v).sum())} {v}" for v in rows["verdict"].unique())
-    f0, f1 = measures.get("freg.final_F_author.alpha0"), measures.get("freg.final_F_author.alpha1")
-    rho, gain = measures.get("freg.F_alpha_spearman"), measures.get("freg.gain_pp.alpha0.001")
-    if None in (f0, f1, rho, gain):
-        raise GedigError("chapter 6 measures are missing: run the book (python -m gedig book) first")
-    return (
-        f"Rerun on the embedded stand-ins ({measures.get('provenance.06_f_regularization.parameters', '')}), the "
-        f"training-time F measured as the author did is {f0:+.3f} at α = 0 and {f1:+.3f} at α = 1 "
-        f"(Spearman ρ between α and final F: {rho:+.2f}); the accuracy gain at α = 0.001 over α = 0 is "
-        f"{gain:+.2f} percentage points. Of its {len(rows)} claims: {verdicts} (see [Claims](claims.md)).\n"
-    )
 
 
 def chapter_titles() -> dict[str, str]:
@@ -294,7 +362,9 @@ def vendor_plotly(site: Path = ROOT) -> Path:
     target = site / "book" / "vendor" / "plotly" / "plotly.min.js"
     if not target.exists() or target.read_bytes() != source.read_bytes():
         atomic_write(target, lambda tmp: shutil.copyfile(source, tmp))
-    say(f"[book] plotly.js {get_plotlyjs_version()} vendored ({target.stat().st_size / 1e6:.1f} MB, loaded only on pages with interactive figures)")
+    say(
+        f"[book] plotly.js {get_plotlyjs_version()} vendored ({target.stat().st_size / 1e6:.1f} MB, loaded only on pages with interactive figures)"
+    )
     return target
 
 
@@ -316,10 +386,25 @@ def new_site(target: Path) -> Path:
     return target
 
 
-def build(*, size: str = "full", force: bool = False, site: Path = ROOT) -> dict[str, Any]:
-    """The whole book: notebooks, claims, MathJax, HTML. Returns timings and the verdict tally."""
+def build(
+    *,
+    size: str = "full",
+    force: bool | list[str] = False,
+    only: list[str] | None = None,
+    overrides: dict[str, dict[str, Any]] | None = None,
+    site: Path = ROOT,
+) -> dict[str, Any]:
+    """The whole book: notebooks, claims, MathJax, HTML. Returns timings and the verdict tally.
+    With ``only``, the named chapters are brought up to date, and the HTML is built when every
+    other chapter is current too (else the report says which are not)."""
     t0 = time.perf_counter()
-    timings = execute(size=size, force=force, site=site)
+    timings = execute(size=size, force=force, only=only, overrides=overrides, site=site)
+    out_dir = site / "book" / "executed"
+    behind = {n: r for n in NOTEBOOKS if (r := chapter_status(n, {**SIZES[size].get(n, {}), **(overrides or {}).get(n, {})}, out_dir))}
+    if behind:
+        listed = "; ".join(f"{n}: {', '.join(r)}" for n, r in behind.items())
+        say(f"[book] HTML not built: {len(behind)} chapter(s) not current ({listed})")
+        return {"notebooks": timings, "html_s": 0.0, "total_s": time.perf_counter() - t0, "tally": {}, "not_current": behind}
     counts = write_claims(site)
     vendor_mathjax(site)
     vendor_plotly(site)

@@ -1,163 +1,52 @@
-"""The on-disk cache: where it lives, content-addressed keys, atomic writes that honour the umask,
-and reads that treat an unreadable entry as a miss (moved aside with a warning, then recomputed)."""
+"""The scoring store: tables under content-addressed keys, each carrying the code version that
+made it (in the parquet file's metadata), read back only when that version is the current one."""
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import json
-import os
-import shutil
-import tempfile
-import time
-import warnings
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from .errors import GedigError
+from .util.io import atomic_write, cache_dir, read_cached
 
-# modules whose source decides the numbers in a scoring table; editing any of them invalidates the cache
-_SCORING_SOURCES = ("measure.py", "config.py", "sampling.py", "baselines.py", "attention.py", "models.py", "scoring.py", "headstats.py")
-
-
-class CacheWarning(UserWarning):
-    """An unreadable cache entry was moved aside and will be recomputed."""
-
-
-def cache_dir() -> Path:
-    """Where converted weights, scoring tables and fine-tuning runs live: $GEDIG_CACHE, else the user cache."""
-    root = os.environ.get("GEDIG_CACHE")
-    if root:
-        return Path(root).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "gedig"
+META_KEY = b"gedig"
 
 
 def scores_dir() -> Path:
     return cache_dir() / "scores"
 
 
-def code_version() -> str:
-    """A short hash of the scoring code, so a cached table is never reused after the maths changed."""
-    h = hashlib.sha256()
-    here = Path(__file__).parent
-    for name in _SCORING_SOURCES:
-        h.update((here / name).read_bytes())
-    return h.hexdigest()[:12]
+def write_table(df: pd.DataFrame, path: Path, *, record: dict[str, Any] | None = None) -> None:
+    """Write a table atomically; ``record`` (e.g. the code version) goes into the file's metadata."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    if record is not None:
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}), META_KEY: json.dumps(record, sort_keys=True).encode()})
+    atomic_write(path, lambda tmp: pq.write_table(table, tmp))
 
 
-def key_of(payload: dict[str, Any]) -> str:
-    """A stable hash of a JSON-serialisable description of a computation."""
-    blob = json.dumps(payload, sort_keys=True, default=str, ensure_ascii=True).encode()
-    return hashlib.sha256(blob).hexdigest()[:24]
+def table_record(path: Path) -> dict[str, Any]:
+    """The record a table was written with ({} for a table written without one)."""
+    import pyarrow.parquet as pq
+
+    meta = pq.read_schema(path).metadata or {}
+    return json.loads(meta[META_KEY]) if META_KEY in meta else {}
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def read_table(path: Path, *, code_version: str | None = None) -> pd.DataFrame | None:
+    """A cached table, or None (a miss). With ``code_version``, a table whose record names another
+    version is unreadable here (its key names this version, so the file is not what it claims):
+    it is moved aside and recomputed like any corrupt entry."""
 
+    def read(p: Path) -> pd.DataFrame:
+        if code_version is not None:
+            made_by = table_record(p).get("code_version")
+            if made_by != code_version:
+                raise ValueError(f"made by code version {made_by}, its key names {code_version}")
+        return pd.read_parquet(p)
 
-@contextlib.contextmanager
-def _writable(path: Path) -> Iterator[None]:
-    """Turn a permission or missing-space failure into one clear error naming the folder."""
-    try:
-        yield
-    except PermissionError:
-        raise GedigError(
-            f"cannot write {path}: its folder is not writable. Point GEDIG_CACHE at a writable folder "
-            f"(or pass cache=False / --no-cache to compute without caching)"
-        ) from None
-    except OSError as exc:
-        raise GedigError(f"cannot write {path}: {exc.strerror or exc}") from None
-
-
-def atomic_write(path: Path, write: Callable[[str], None]) -> None:
-    """Let ``write(tmp)`` fill a temporary file beside ``path``, then rename it in: readers never
-    see half a file. The result gets the mode a plain ``open`` would give (0666 less the umask)."""
-    path = Path(path)
-    with _writable(path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".tmp", dir=path.parent)
-        os.close(fd)
-        try:
-            write(tmp)
-            os.chmod(tmp, 0o666 & ~_umask())
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-
-
-def atomic_write_parquet(df: pd.DataFrame, path: Path) -> None:
-    atomic_write(path, lambda tmp: df.to_parquet(tmp, index=False))
-
-
-def atomic_write_text(text: str, path: Path) -> None:
-    def write(tmp: str) -> None:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(text)
-
-    atomic_write(path, write)
-
-
-def atomic_dir(target: Path, build: Callable[[Path], None]) -> Path:
-    """Build a folder in a temporary sibling and rename it into place (no half-written caches)."""
-    target = Path(target)
-    with _writable(target):
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix="." + target.name + ".tmp-", dir=target.parent))
-    try:
-        build(tmp)
-        os.chmod(tmp, 0o777 & ~_umask())
-        if target.exists():
-            shutil.rmtree(target, ignore_errors=True)
-        os.replace(tmp, target)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
-    return target
-
-
-def set_aside(path: Path, why: str) -> Path | None:
-    """Move an unreadable cache entry out of the way (``<name>.corrupt-<time>``) with a warning.
-
-    Returns where it went, or None when another process already moved or replaced it.
-    """
-    path = Path(path)
-    aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}")
-    try:
-        os.replace(path, aside)
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise GedigError(f"cache entry {path} is unreadable ({why}) and cannot be moved aside: {exc}") from None
-    warnings.warn(f"unreadable cache entry {path} ({why}); moved to {aside.name} and recomputing", CacheWarning, stacklevel=3)
-    return aside
-
-
-def read_cached(path: Path, read: Callable[[Path], Any]) -> Any | None:
-    """``read(path)`` if the entry exists and reads; None (a miss) if it is absent or unreadable."""
-    path = Path(path)
-    if not path.exists():
-        return None
-    try:
-        return read(path)
-    except FileNotFoundError:  # removed by a concurrent run between the check and the read
-        return None
-    except PermissionError:
-        raise GedigError(f"cache entry {path} is not readable by this user (check the folder's permissions)") from None
-    except Exception as exc:
-        set_aside(path, f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else 'no message'}")
-        return None
-
-
-def read_parquet_cached(path: Path) -> pd.DataFrame | None:
-    return read_cached(path, pd.read_parquet)
-
-
-def read_json_cached(path: Path) -> Any | None:
-    return read_cached(path, lambda p: json.loads(p.read_text(encoding="utf-8")))
+    return read_cached(path, read)

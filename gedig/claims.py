@@ -18,6 +18,7 @@ import pandas as pd
 import yaml
 
 from .errors import GedigError
+from .util.text import format_value
 
 VERDICTS = ("reproduced", "partly reproduced", "not reproduced", "not checkable offline")
 REGISTRY = Path(__file__).with_name("claims.yml")
@@ -58,7 +59,7 @@ def chapter_of(claim: dict[str, Any], source: Mapping[str, str]) -> str:
 
 def write_measures(measures: Mapping[str, Any], path: Path | str) -> None:
     """Write a notebook's measures (floats, bools, ints, strings), atomically."""
-    from .cache import atomic_write_text
+    from .util.io import atomic_write_text
 
     def clean(v: Any) -> Any:
         if hasattr(v, "item"):
@@ -115,7 +116,7 @@ def evaluate(
                 raise GedigError(f"claim {claim['id']} needs measures no notebook produced: {missing}")
             values = {k: measures[k] for k in keys}
             verdict = CHECKS[check](list(values.values()), claim)
-            measured = "; ".join(f"{_short(k)} = {_fmt(v, k)}" for k, v in values.items())
+            measured = "; ".join(f"{_short(k)} = {format_value(v, k)}" for k, v in values.items())
         rows.append(
             {
                 "id": claim["id"],
@@ -129,7 +130,7 @@ def evaluate(
                 "predicate": _describe(claim),
                 "verdict": verdict,
                 "values": values,
-                "ours": "; ".join(_fmt(v, k) for k, v in values.items()) or "—",
+                "ours": "; ".join(format_value(v, k) for k, v in values.items()) or "—",
                 "chapter": chapter_of(claim, sources or {}),
             }
         )
@@ -164,16 +165,6 @@ def tally(table: pd.DataFrame) -> dict[str, int]:
 
 def _short(key: str) -> str:
     return key.split(".", 1)[1] if "." in key else key
-
-
-def _fmt(v: Any, key: str = "") -> str:
-    if isinstance(v, bool):
-        return "yes" if v else "no"
-    if isinstance(v, float) and (".p_" in key or key.endswith("_p")):
-        return f"{v:.2g}"
-    if isinstance(v, float):
-        return f"{v:.2e}" if (v != 0 and abs(v) < 1e-3) else f"{v:+.3f}" if abs(v) < 10 else f"{v:.3g}"
-    return str(v)
 
 
 def _describe(claim: dict[str, Any]) -> str:

@@ -76,9 +76,9 @@ def _cmd_score(args: argparse.Namespace) -> int:
         if out.suffix == ".csv":
             table.to_csv(out, index=False)
         else:
-            from .cache import atomic_write_parquet
+            from .cache import write_table
 
-            atomic_write_parquet(table, out)
+            write_table(table, out)
         print(f"wrote {len(table)} rows to {out}", file=sys.stderr)
     print(
         f"H1 summary: ΔF = F_real − F_baseline (positive: real attention closer to 0); corpus {args.corpus}, n = {args.n}, seed {args.seed}"
@@ -121,10 +121,14 @@ def _cmd_book(args: argparse.Namespace) -> int:
     from .book import ROOT, build, execute
     from .lock import check
 
+    force = True if args.force == [] else (args.force or False)
+    overrides = {"06_f_regularization": {"reuse_stale": True}} if args.reuse_stale else None
     if args.execute_only:
-        execute(size=args.size, force=args.force)
+        execute(size=args.size, force=force, only=args.only, overrides=overrides)
         return 0
-    build(size=args.size, force=args.force)
+    report = build(size=args.size, force=force, only=args.only, overrides=overrides)
+    if report.get("not_current"):
+        return 0
     try:  # a measurement, not a gate: the report is printed, the build stands
         print(check(ROOT, args.size).markdown())
     except GedigError as exc:
@@ -161,23 +165,37 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         f"grid {grid.name}: {grid.n_runs} runs ({len(grid.models)} models × {len(grid.tasks)} tasks), executor {args.executor}",
         file=sys.stderr,
     )
-    runs = run_grid(grid, executor=args.executor, address=args.address, cpus_per_task=args.cpus_per_task, progress=not args.quiet)
+    runs = run_grid(
+        grid,
+        executor=args.executor,
+        address=args.address,
+        cpus_per_task=args.cpus_per_task,
+        progress=not args.quiet,
+        reuse_stale=args.reuse_stale,
+    )
     cols = [c for c in ("model", "task", "control", "alpha", "seed", "accuracy", "final_F_author", "train_seconds") if c in runs.columns]
     print(runs[cols].to_string(index=False))
     return 0
 
 
 def _cmd_explore(args: argparse.Namespace) -> int:
-    from .cache import atomic_write_text
     from .explorer import ExplorerConfig, explore, standalone_html
+    from .util.io import atomic_write_text
 
     qs = tuple(args.q) if args.q else ExplorerConfig.qs
-    cfg = ExplorerConfig(models=tuple(args.model), custom_texts=tuple(args.text or ()), presets=tuple(args.preset) if args.preset else ExplorerConfig.presets, qs=qs)
+    cfg = ExplorerConfig(
+        models=tuple(args.model),
+        custom_texts=tuple(args.text or ()),
+        presets=tuple(args.preset) if args.preset else ExplorerConfig.presets,
+        qs=qs,
+    )
     payload = explore(cfg, device=args.device, cache=not args.no_cache)
     page = standalone_html(payload)
     atomic_write_text(page, Path(args.out))
     heads = sum(m["layers"] * m["heads"] for m in payload["models"])
-    print(f"wrote {args.out}: {heads} heads × {len(payload['models'][0]['texts'])} texts × {len(payload['configs'])} configurations, {len(page) / 1e6:.1f} MB")
+    print(
+        f"wrote {args.out}: {heads} heads × {len(payload['models'][0]['texts'])} texts × {len(payload['configs'])} configurations, {len(page) / 1e6:.1f} MB"
+    )
     return 0
 
 
@@ -224,7 +242,19 @@ def main(argv: list[str] | None = None) -> int:
 
     k = sub.add_parser("book", help="execute the notebooks, evaluate the claims and build the HTML book")
     k.add_argument("--size", default="full", choices=["full", "ci"], help="full: default sizes; ci: small texts counts")
-    k.add_argument("--force", action="store_true", help="re-execute notebooks even when unchanged")
+    k.add_argument(
+        "--force",
+        nargs="*",
+        metavar="CHAPTER",
+        default=None,
+        help="re-execute these chapters (e.g. 06), or every one without a name, even when current",
+    )
+    k.add_argument("--only", nargs="+", metavar="CHAPTER", default=None, help="bring only these chapters up to date (e.g. 06)")
+    k.add_argument(
+        "--reuse-stale",
+        action="store_true",
+        help="keep fine-tuning runs made by other training code or data instead of running them again (chapter 6 marks them)",
+    )
     k.add_argument("--execute-only", action="store_true", help="only execute the notebooks into book/executed (no claims, no HTML)")
     k.set_defaults(func=_cmd_book, model=[])
 
@@ -247,6 +277,7 @@ def main(argv: list[str] | None = None) -> int:
     w.add_argument("--cpus-per-task", type=int, default=1, help="CPUs per run on a cluster without GPUs (torch threads pinned to match)")
     w.add_argument("--seeds", type=int, default=None, help="override the grid's seeds with this many")
     w.add_argument("--quiet", action="store_true")
+    w.add_argument("--reuse-stale", action="store_true", help="keep runs made by other training code or data (default: run them again)")
     w.set_defaults(func=_cmd_sweep, model=[])
 
     e = sub.add_parser("explore", help="write the head explorer as one self-contained HTML page (works offline)")

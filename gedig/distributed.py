@@ -1,25 +1,23 @@
-"""Work that outgrows one machine, on Ray: fine-tuning sweeps as Ray tasks and scoring on Ray actors.
+"""Work that outgrows one machine, on Ray: joining a cluster, placing work on it, and scoring on
+Ray actors (fine-tuning runs as Ray tasks are in ``gedig.sweep``, on the same cluster helpers).
 
 Ray schedules, retries and places the work (one GPU per task or actor where the cluster has GPUs,
 else a configurable number of CPUs with torch's threads pinned to match); the driver keeps what the
-local paths keep: every finished run or scoring batch is written atomically as it arrives, so a
-rerun skips it, and the records and tables are the same as the local executor's.
+local paths keep: every finished scoring batch is written atomically as it arrives, so a rerun
+skips it.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
-from .cache import atomic_write_text
 from .errors import GedigError
-from .progress import say
 
 
-def _ray() -> Any:
+def ray_module() -> Any:
+    """The ray package, or a clear error naming how to install it."""
     try:
         import ray
     except ImportError:
@@ -31,7 +29,7 @@ def connect(address: str | None = None, *, num_cpus: int | None = None) -> dict[
     """Join the Ray cluster at ``address`` ('auto': the one this machine belongs to; 'ray://host:port':
     a remote one), or start a local cluster of this machine's cores when ``address`` is None.
     Returns the cluster's resources. An unreachable address is a clear error."""
-    ray = _ray()
+    ray = ray_module()
     if not ray.is_initialized():
         kwargs: dict[str, Any] = {"include_dashboard": False, "logging_level": "ERROR", "log_to_driver": False}
         try:
@@ -52,57 +50,12 @@ def placement(resources: dict[str, float], cpus_per_task: int) -> dict[str, floa
     return {"num_gpus": 1, "num_cpus": 1} if resources.get("GPU", 0) >= 1 else {"num_gpus": 0, "num_cpus": cpus_per_task}
 
 
-def _pinned(threads: int, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+def pinned(threads: int, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Run ``fn`` with torch's intra-op threads pinned to the CPUs Ray granted."""
     import torch
 
     torch.set_num_threads(max(1, threads))
     return fn(*args, **kwargs)
-
-
-def run_arms_on_ray(
-    protocol: Any,
-    arms: Sequence[Any],
-    folder: Any,
-    *,
-    train: Callable[..., dict[str, Any]],
-    address: str | None = None,
-    cpus_per_task: int = 1,
-    max_retries: int = 2,
-    device: str = "auto",
-) -> tuple[dict[Any, dict[str, Any]], dict[Any, str]]:
-    """Run every arm as one Ray task; write each record as it arrives. Returns (records, failures)."""
-    ray = _ray()
-    resources = connect(address)
-    ask = placement(resources, cpus_per_task)
-    threads = int(ask["num_cpus"])
-    remote = ray.remote(_pinned).options(**ask, max_retries=max_retries, retry_exceptions=True)
-    dev = "cuda" if ask["num_gpus"] else ("cpu" if device == "auto" else device)
-    pending = {remote.remote(threads, train, protocol, arm, device=dev, progress=False): arm for arm in arms}
-    say(
-        f"[sweep] {len(arms)} runs on Ray ({', '.join(f'{k} {v:g}' for k, v in sorted(resources.items()) if k in ('CPU', 'GPU'))}), each asking {ask}"
-    )
-    records: dict[Any, dict[str, Any]] = {}
-    failures: dict[Any, str] = {}
-    started = time.perf_counter()
-    while pending:
-        (ref,), _ = ray.wait(list(pending), num_returns=1)
-        arm = pending.pop(ref)
-        try:
-            result = ray.get(ref)
-        except ray.exceptions.RayError as exc:
-            failures[arm] = str(exc).strip().splitlines()[-1]
-            say(f"[sweep] failed after {max_retries} retries: {arm.label}: {failures[arm]}")
-            continue
-        atomic_write_text(json.dumps(result, default=str), folder / arm.filename)
-        records[arm] = result
-        done = len(records) + len(failures)
-        per_run = (time.perf_counter() - started) / done
-        say(
-            f"[sweep] finished {done}/{len(arms)}: {arm.label}: accuracy {100 * result['accuracy']:.2f} %; "
-            f"about {per_run * len(pending) / 60:.0f} min left"
-        )
-    return records, failures
 
 
 class _Scorer:
@@ -117,12 +70,9 @@ class _Scorer:
         self.model = load_model(model, device=device)
 
     def score(self, texts: list[str], index: list[int], specs: list[Any], max_length: int) -> list[Any]:
-        from .attention import extract
-        from .scoring import score_batch
+        from .batch import gauge_batch
 
-        batch = extract(self.model, texts, index, max_length=max_length)
-        stacks: dict[tuple[str, bool], Any] = {}
-        return [score_batch(batch, self.model, spec, stacks) for spec in specs]
+        return gauge_batch(self.model, texts, index, specs, max_length=max_length)[1]
 
 
 def score_batches_on_ray(
@@ -139,7 +89,7 @@ def score_batches_on_ray(
 ) -> None:
     """Score the batches of ``plan`` (batch number → text indices) on Ray actors, one model copy
     each (one actor per GPU where present), calling ``write(batch number, frames)`` as they arrive."""
-    ray = _ray()
+    ray = ray_module()
     resources = connect(address)
     ask = placement(resources, cpus_per_actor)
     n_actors = int(resources.get("GPU", 0)) if ask["num_gpus"] else max(1, int(resources.get("CPU", 1) // ask["num_cpus"]))

@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import dataclasses
 import gzip
-import hashlib
 import html
 import json
 from dataclasses import dataclass
@@ -24,16 +23,19 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .attention import check_texts, display_tokens, extract
+from .attention import check_texts, display_tokens
 from .baselines import BASELINES
-from .cache import atomic_write_text, cache_dir, code_version, key_of, read_cached
+from .batch import BASELINE_TERMS, ScoreSpec, gauge_batch
 from .config import GaugeConfig
 from .corpora import load_texts
 from .errors import GedigError
-from .measure import _round_down
+from .measure import round_down
 from .models import load_model
-from .progress import say
-from .scoring import BASELINE_TERMS, ScoreSpec, score_batch
+from .util.inputs import note_input
+from .util.io import atomic_write_text, cache_dir, read_cached
+from .util.keys import key_of
+from .util.progress import say
+from .util.versions import code_version
 
 SOURCES = {"wiki-summaries": "Wikipedia", "rotten-tomatoes": "Rotten Tomatoes"}
 
@@ -125,7 +127,7 @@ def edge_levels(A: torch.Tensor, thresholds: np.ndarray) -> tuple[np.ndarray, np
     """
     lead, C = A.shape[:-2], thresholds.shape[-1]
     t = torch.from_numpy(np.ascontiguousarray(thresholds, dtype=np.float64)).reshape(-1)
-    u = _round_down(t, A.dtype).reshape(*lead, C)  # x > τ ⇔ x > round_down(τ) for float32 x
+    u = round_down(t, A.dtype).reshape(*lead, C)  # x > τ ⇔ x > round_down(τ) for float32 x
     u_sorted, _ = torch.sort(u, dim=-1)
     level = (A[..., None] > u_sorted[..., None, None, :]).sum(-1)
     rank = torch.searchsorted(u_sorted.contiguous(), u.contiguous(), side="left")
@@ -147,11 +149,10 @@ def _model_payload(name: str, cfg: ExplorerConfig, texts: list[tuple[str, str]],
     ]
     entries = []
     for j, (corpus, text) in enumerate(texts):
-        batch = extract(loaded, all_texts, [j], max_length=cfg.max_length)  # one forward pass, reused below
+        batch, frames = gauge_batch(loaded, all_texts, [j], specs, max_length=cfg.max_length)  # one forward pass, every configuration
+        frames = [f.sort_values(["layer", "head"], kind="stable") for f in frames]
         A = batch.attn[0].detach().float().cpu()  # (layers, heads, L, L), one unpadded text
         n_layers, n_heads, L = A.shape[0], A.shape[1], A.shape[-1]
-        stacks: dict[tuple[str, bool], torch.Tensor] = {}
-        frames = [score_batch(batch, loaded, s, stacks).sort_values(["layer", "head"], kind="stable") for s in specs]
         shape = (n_layers, n_heads, len(confs))
         tau = np.stack([f["threshold"].to_numpy() for f in frames], -1).reshape(shape)
         level, rank = edge_levels(A, tau)
@@ -184,7 +185,9 @@ def _model_payload(name: str, cfg: ExplorerConfig, texts: list[tuple[str, str]],
         tokens = display_tokens(loaded, text, max_length=cfg.max_length)
         if len(tokens) != L:
             raise GedigError(f"{name!r}: {len(tokens)} display tokens for an attention matrix of {L}")
-        entries.append({"corpus": SOURCES.get(corpus, corpus), "text": text, "tokens": tokens, "L": L, "per_head": per_head, "per_text": per_text})
+        entries.append(
+            {"corpus": SOURCES.get(corpus, corpus), "text": text, "tokens": tokens, "L": L, "per_head": per_head, "per_text": per_text}
+        )
     return {"name": name, "causal": bool(loaded.causal), "layers": n_layers, "heads": n_heads, "texts": entries}
 
 
@@ -203,14 +206,19 @@ def _read_payload(path: Path) -> dict[str, Any]:
     return payload
 
 
+def explorer_version() -> str:
+    """The version of the code that computes a payload: this module's import closure."""
+    return code_version(__name__)
+
+
 def explore(cfg: ExplorerConfig | None = None, *, device: str = "auto", cache: bool = True, progress: bool = True) -> dict[str, Any]:
     """The explorer's payload (a JSON-ready dict with one compressed binary blob); cached by its
-    configuration and the scoring code version."""
+    configuration and the version of the code that computes it, which it also records."""
     cfg = cfg or ExplorerConfig()
-    own = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]  # a change here is a new payload too
-    key = key_of({"explorer": dataclasses.asdict(cfg), "code": code_version(), "explorer_code": own})
+    version = explorer_version()
+    key = key_of({"explorer": dataclasses.asdict(cfg), "code": version})
     path = cache_dir() / "explorer" / f"{key}.json"
-    if cache and (hit := read_cached(path, _read_payload)) is not None:
+    if cache and (hit := read_cached(path, _read_payload)) is not None and hit.get("code_version") == version:
         return hit
     texts = cfg.texts()
     blob = _Blob()
@@ -229,7 +237,7 @@ def explore(cfg: ExplorerConfig | None = None, *, device: str = "auto", cache: b
         "models": models,
         "manifest": blob.manifest,
         "blob": blob.encode(),
-        "code_version": code_version(),
+        "code_version": version,
         "parameters": json.loads(json.dumps(dataclasses.asdict(cfg))),
     }
     if cache:
@@ -263,7 +271,7 @@ def explorer_html(payload: dict[str, Any], *, element_id: str = "gedig-explorer"
         f'<div id="{element_id}" class="gedig-explorer" data-plotly="required"><p class="gedig-explorer-loading">'
         "Loading the explorer (it needs JavaScript).</p></div>\n"
         f'<script type="application/json" id="{element_id}-data">{data}</script>\n'
-        f"<script>{_JS.read_text(encoding='utf-8')}\ngedigExplorer({json.dumps(element_id)});</script>\n"
+        f"<script>{note_input(_JS).read_text(encoding='utf-8')}\ngedigExplorer({json.dumps(element_id)});</script>\n"
     )
 
 
@@ -272,7 +280,7 @@ def standalone_html(payload: dict[str, Any], *, title: str = "geDIG head explore
     from .interactive import plotly_js
 
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>{html.escape(title)}</title><script>{plotly_js()}</script>"
         "<style>body {font-family: sans-serif; max-width: 1100px; margin: 1em auto; padding: 0 1em}"
         " table {border-collapse: collapse} td, th {padding: 0.2em 0.8em; border-bottom: 1px solid #ddd; text-align: right}</style>"

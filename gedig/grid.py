@@ -22,10 +22,12 @@ import pandas as pd
 import yaml
 
 from .errors import GedigError
-from .finetune import Protocol, run_sweep
+from .sweep import run_sweep
+from .training import Protocol
+from .util.inputs import note_input
+from .util.paths import GRIDS, ROOT
 
 ARMS = ("F", "random-value")
-GRIDS = Path(__file__).resolve().parents[1] / "grids"
 
 
 @dataclass(frozen=True)
@@ -63,8 +65,6 @@ def seed_list(n: int) -> tuple[int, ...]:
 
 def powered_seed_count(measures_file: Path | None = None) -> int:
     """The seed count chapter 6's power analysis asked for (an error naming what to run if absent)."""
-    from .book import ROOT
-
     path = measures_file or ROOT / "book" / "executed" / "06_f_regularization.json"
     import json
 
@@ -82,6 +82,7 @@ def load_grid(path: str | Path, *, seeds: int | None = None) -> Grid:
     path = Path(path)
     if not path.exists() and (GRIDS / f"{path.name}").exists():
         path = GRIDS / path.name
+    note_input(path)
     if not path.exists():
         shipped = ", ".join(p.name for p in sorted(GRIDS.glob("*.yml")))
         raise GedigError(f"no grid file {path}; the shipped grids are in grids/: {shipped}")
@@ -136,7 +137,13 @@ def check_reachable(grid: Grid) -> None:
 
 
 def run_grid(
-    grid: Grid, *, executor: str = "local", address: str | None = None, cpus_per_task: int = 1, progress: bool = True
+    grid: Grid,
+    *,
+    executor: str = "local",
+    address: str | None = None,
+    cpus_per_task: int = 1,
+    progress: bool = True,
+    reuse_stale: bool = False,
 ) -> pd.DataFrame:
     """Every protocol of the grid through ``run_sweep``; one table of runs, with model and task."""
     check_reachable(grid)
@@ -155,6 +162,7 @@ def run_grid(
             address=address,
             cpus_per_task=cpus_per_task,
             progress=progress,
+            reuse_stale=reuse_stale,
         )
         frames.append(runs.assign(model=protocol.model, task=protocol.corpus))
     return pd.concat(frames, ignore_index=True)

@@ -86,7 +86,11 @@ def layer_figure(
             hovertemplate="layer %{customdata[0]}, head %{customdata[1]}<br>text %{customdata[2]}: %{customdata[3]}<br>F = %{y:.4f}<extra></extra>",
         )
     )
-    fig.add_hline(y=float(df[f"F_{baseline}"].mean()), line={"color": "red", "dash": "dash", "width": 1.2}, annotation_text=f"{baseline} baseline mean")
+    fig.add_hline(
+        y=float(df[f"F_{baseline}"].mean()),
+        line={"color": "red", "dash": "dash", "width": 1.2},
+        annotation_text=f"{baseline} baseline mean",
+    )
     fig.update_layout(
         title={"text": title, "font": {"size": 13}},
         xaxis={"title": {"text": "layer"}, "dtick": 1, "range": [-0.6, float(df["layer"].max()) + 0.6]},
@@ -119,7 +123,14 @@ def spec_curve(curve: pd.DataFrame, *, title: str = "", ylabel: str = "effect (t
                 mode="markers",
                 name=f"{origin} ({len(g)})",
                 marker={"size": 5, "color": ORIGIN_COLOURS.get(origin, "#333333")},
-                error_y={"type": "data", "symmetric": False, "array": g["ci_high"] - g["effect"], "arrayminus": g["effect"] - g["ci_low"], "thickness": 0.8, "width": 0},
+                error_y={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": g["ci_high"] - g["effect"],
+                    "arrayminus": g["effect"] - g["ci_low"],
+                    "thickness": 0.8,
+                    "width": 0,
+                },
                 customdata=np.stack([g["definitions"], g["threshold"].astype(str), g["lam"], g["gamma"], g["ci_low"], g["ci_high"]], -1),
                 hovertemplate=(
                     "terms: %{customdata[0]}<br>threshold: %{customdata[1]}<br>λ = %{customdata[2]}, γ = %{customdata[3]}"

@@ -101,7 +101,7 @@ def _check_values(A: torch.Tensor, M: torch.Tensor) -> None:
 # --- elementwise helpers -------------------------------------------------------------------------
 # Comparisons and boolean masks are several times slower than float arithmetic in PyTorch's CPU
 # kernels, so masks and edge sets are float 0/1 tensors throughout.
-def _round_down(t: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+def round_down(t: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
     """The largest value of ``dtype`` ≤ t: for any x of that dtype, x > t ⇔ x > round_down(t)."""
     tt = t.to(dtype)
     if dtype == t.dtype:
@@ -115,7 +115,7 @@ def _above(A: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     t is rounded down to A's precision, and the difference of two distinct floats is never 0
     (gradual underflow), so the sign of A − t decides.
     """
-    return (A - _round_down(t, A.dtype)[:, None, None]).sign_().clamp_(min=0.0)
+    return (A - round_down(t, A.dtype)[:, None, None]).sign_().clamp_(min=0.0)
 
 
 # --- graph helpers --------------------------------------------------------------------------------
@@ -322,7 +322,7 @@ def _entropy(A: torch.Tensor, n: torch.Tensor, cfg: GaugeConfig) -> torch.Tensor
 
     H = −Σ p log p with p = w / T equals log T − (Σ w log w) / T, which needs one float64 log pass.
     """
-    floor = _round_down(torch.tensor([float(cfg.entropy_floor)], dtype=torch.float64), A.dtype)
+    floor = round_down(torch.tensor([float(cfg.entropy_floor)], dtype=torch.float64), A.dtype)
     w = torch.nn.functional.threshold(A.flatten(1), float(floor), 0.0)  # w = A where A > floor, else 0
     kept = torch.sign(w).sum(1).to(torch.float64)
     w64 = w.to(torch.float64)  # one dtype per kernel: mixed float32/float64 arithmetic is not vectorised

@@ -40,23 +40,33 @@ seed = 0
 measure_overhead = True
 powered_runs = "auto"  # folder of the powered grid's runs; "auto": this protocol's sweep folder, where `gedig sweep` writes them
 n_workers = 8  # parallel GPUs or machines for the cost estimate
+reuse_stale = False  # keep runs made by other training code or data (python -m gedig book --reuse-stale); marked below
 
 # %%
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
-from IPython.display import display
+from IPython.display import Markdown, display
 
 from gedig import analysis
 from gedig.claims import write_measures
 from gedig.data import paper_table3
-from gedig.finetune import Protocol, finished_runs, run_sweep, step_overhead, sweep_dir
 from gedig.grid import load_grid
 from gedig.provenance import record
+from gedig.sweep import finished_runs, run_sweep, step_overhead, sweep_dir
+from gedig.training import Protocol
 
 protocol = Protocol(model=model_name, corpus=corpus, n_train=n_train, n_eval=n_eval, epochs=epochs, data_seed=data_seed)
-runs = run_sweep(protocol, alphas, seeds, control_alpha=control_alpha)
+runs = run_sweep(protocol, alphas, seeds, control_alpha=control_alpha, reuse_stale=reuse_stale)
+stale_runs = runs[runs["stale"] != ""]
+if len(stale_runs):
+    display(
+        Markdown(
+            f"```{{warning}}\n{len(stale_runs)} of {len(runs)} runs below were made by other training code or data and kept on "
+            f"request (`--reuse-stale`): " + "; ".join(f"α = {r.alpha:g}, seed {r.seed} ({r.stale})" for r in stale_runs.itertuples()) + "\n```"
+        )
+    )
 
 # %% [markdown]
 # ## Table 3
@@ -192,7 +202,7 @@ powered_dir = sweep_dir(protocol) if powered_runs == "auto" else Path(powered_ru
 powered_measures = {}
 if power["seeds_needed"] > 0 and powered_dir is not None:
     powered_grid = load_grid("powered.yml", seeds=power["seeds_needed"])
-    powered, missing = finished_runs(powered_dir, powered_grid.alphas, powered_grid.seeds)
+    powered, missing = finished_runs(powered_dir, powered_grid.alphas, powered_grid.seeds, protocol=protocol, reuse_stale=reuse_stale)
     if missing:
         print(
             f"The powered grid ({powered_grid.n_runs} runs) has {len(missing)} runs still to do in {powered_dir}: "
@@ -250,6 +260,7 @@ ax.legend()
 
 # %%
 measures = analysis.freg_measures(table, tests)
+measures["freg.stale_runs_kept"] = len(stale_runs)
 measures.update({f"freg.power.{k}": v for k, v in {**power, **power_cost}.items()} | powered_measures)
 if overhead:
     measures["freg.step_overhead"] = overhead["overhead"]
@@ -264,5 +275,6 @@ parameters = {
     "corpus": corpus,
     "data_seed": data_seed,
     "powered_runs": powered_runs,
+    "reuse_stale": reuse_stale,
 }
 write_measures({**measures, **record("06_f_regularization", parameters)}, "06_f_regularization.json")

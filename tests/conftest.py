@@ -11,6 +11,14 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 # converted model weights are reused between test runs; scoring tables go to per-test folders
 os.environ.setdefault("GEDIG_CACHE", str(ROOT / ".cache" / "gedig"))
+# GEDIG_TORCH_THREADS=N runs the suite with N torch threads (torch.set_num_threads here; OMP_NUM_THREADS
+# for the notebook kernels and other child processes), to check that every comparison holds at any count
+if os.environ.get("GEDIG_TORCH_THREADS"):
+    import torch
+
+    _threads = int(os.environ["GEDIG_TORCH_THREADS"])
+    torch.set_num_threads(_threads)
+    os.environ["OMP_NUM_THREADS"] = str(_threads)
 
 
 def softmax_rows(x: np.ndarray) -> np.ndarray:

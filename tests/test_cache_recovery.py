@@ -13,10 +13,13 @@ import pytest
 
 import gedig.scoring as scoring
 from gedig import GedigError
-from gedig.cache import CacheWarning, atomic_write_parquet, atomic_write_text, read_json_cached, scores_dir
+from gedig.assets import conversion_version, converted_ok, safetensors_complete
+from gedig.cache import scores_dir, write_table
 from gedig.cli import main
 from gedig.corpora import load_texts
-from gedig.models import _check_safetensors, _converted_ok, load_model, resolve_device
+from gedig.devices import resolve_device
+from gedig.models import load_model
+from gedig.util.io import CacheWarning, atomic_write_text, read_cached, read_json_cached
 
 TEXTS = load_texts(n=6, seed=11)
 
@@ -36,13 +39,14 @@ def test_atomic_writes_honour_the_umask(tmp_path, umask):
     old = os.umask(umask)
     try:
         atomic_write_text("x", tmp_path / "a.txt")
-        atomic_write_parquet(pd.DataFrame({"a": [1]}), tmp_path / "b.parquet")
+        write_table(pd.DataFrame({"a": [1]}), tmp_path / "b.parquet")
     finally:
         os.umask(old)
     for name in ("a.txt", "b.parquet"):
         assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o666 & ~umask
 
 
+@pytest.mark.slow
 def test_out_file_is_group_readable(tmp_path, score_cache):
     old = os.umask(0o022)
     try:
@@ -62,7 +66,7 @@ def test_truncated_score_entry_is_recomputed(minilm, score_cache, which):
     if which == "part":  # an interrupted run left a bad part behind: the final table is not there yet
         parts = final.with_suffix(".partial")
         parts.mkdir()
-        atomic_write_parquet(first.iloc[:0], parts / "part-00000.parquet")
+        write_table(first.iloc[:0], parts / "part-00000.parquet")
         _truncate(parts / "part-00000.parquet")
         final.unlink()
         bad = parts / "part-00000.parquet"
@@ -79,13 +83,12 @@ def test_truncated_score_entry_is_recomputed(minilm, score_cache, which):
 
 @pytest.mark.parametrize("content", ["{not json", '{"arm": {}}', ""])
 def test_bad_json_record_is_a_miss(tmp_path, content):
-    from gedig.cache import read_cached
-    from gedig.finetune import _read_run
+    from gedig.sweep import read_run
 
     path = tmp_path / "freg_a0_s1.json"
     path.write_text(content)
     with pytest.warns(CacheWarning):
-        assert read_cached(path, _read_run) is None
+        assert read_cached(path, read_run) is None
     assert not path.exists() and list(tmp_path.glob("freg_a0_s1.json.corrupt-*"))
     assert read_json_cached(tmp_path / "absent.json") is None
 
@@ -98,13 +101,15 @@ def test_truncated_safetensors_is_a_miss(tmp_path):
     folder.mkdir()
     save_file({"w": torch.ones(64, 64)}, str(folder / "model.safetensors"))
     (folder / "config.json").write_text(json.dumps({"model_type": "bert"}))
-    assert _check_safetensors(folder / "model.safetensors") and _converted_ok(folder)
+    (folder / "gedig-version.json").write_text(json.dumps({"code_version": conversion_version()}))
+    assert safetensors_complete(folder / "model.safetensors") and converted_ok(folder)
     _truncate(folder / "model.safetensors", 0.6)
     with pytest.warns(CacheWarning, match="truncated"):
-        assert not _converted_ok(folder)
+        assert not converted_ok(folder)
     assert not (folder / "model.safetensors").exists()
 
 
+@pytest.mark.slow
 def test_unavailable_device_is_checked_before_the_cache(minilm, score_cache, monkeypatch):
     import torch
 
@@ -127,6 +132,7 @@ def test_cli_unavailable_device_exits_2_with_one_line(capsys, monkeypatch):
     assert err == ["error: device 'cuda' is not available on this machine; available: cpu"]
 
 
+@pytest.mark.slow
 def test_read_only_cache_is_a_clear_error(tmp_path, monkeypatch, minilm):
     import tempfile
 
@@ -139,6 +145,7 @@ def test_read_only_cache_is_a_clear_error(tmp_path, monkeypatch, minilm):
         scoring.score(minilm, TEXTS[:2], progress=False)
 
 
+@pytest.mark.slow
 def test_unwritable_cache_is_a_clear_error(tmp_path, monkeypatch, minilm):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
@@ -147,6 +154,7 @@ def test_unwritable_cache_is_a_clear_error(tmp_path, monkeypatch, minilm):
         scoring.score(minilm, TEXTS[:2], progress=False)
 
 
+@pytest.mark.slow
 def test_cache_path_with_spaces(tmp_path, monkeypatch, minilm):
     monkeypatch.setenv("GEDIG_CACHE", str(tmp_path / "a cache with spaces"))
     first = scoring.score(minilm, TEXTS[:3], progress=False)

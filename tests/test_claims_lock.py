@@ -3,8 +3,11 @@ claims section agrees with it (``make readme`` rewrites it)."""
 
 from __future__ import annotations
 
+import pytest
+
+from gedig import GedigError
 from gedig.claims import VERDICTS, load_registry
-from gedig.lock import LOCK, MARKERS, read_lock, readme_current, readme_section
+from gedig.lock import LOCK, MARKERS, read_lock, readme_current, readme_section, rewrite_readme
 
 
 def test_lock_has_a_ci_entry_covering_every_claim():
@@ -39,4 +42,15 @@ def test_readme_section_lists_what_is_not_reproduced():
     assert "And 1 findings of this companion (does not hold: 1)." in text
     assert "`T2-BERT-random` (03_h1_real_vs_random)" in text and "T2-GPT2-random" not in text and "OURS-H1-permuted" not in text
     assert "No full-size verdicts" in readme_section({})
-    assert MARKERS[0].startswith("<!--") and MARKERS[1].startswith("<!--")
+
+
+def test_readme_rewrite_replaces_only_the_marked_section(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# title\n\nbefore\n{MARKERS[0]}\nold text\n{MARKERS[1]}\nafter\n")
+    assert rewrite_readme(readme) and not rewrite_readme(readme)  # the second run finds it current
+    text = readme.read_text()
+    assert text.startswith("# title\n\nbefore\n") and text.endswith(f"{MARKERS[1]}\nafter\n") and "old text" not in text
+    assert readme_current(readme)
+    readme.write_text("# no markers\n")
+    with pytest.raises(GedigError, match="lacks the claims-lock markers"):
+        rewrite_readme(readme)

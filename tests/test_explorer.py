@@ -16,10 +16,10 @@ from conftest import FAMILIES, family
 import gedig
 from gedig import GaugeConfig, GedigError, gauge
 from gedig.attention import extract
-from gedig.cache import CacheWarning
 from gedig.explorer import ExplorerConfig, arrays, edge_levels, explore, explorer_html
 from gedig.interactive import layer_figure, spec_curve, to_html
 from gedig.measure import _above
+from gedig.util.io import CacheWarning
 
 TINY = ExplorerConfig(models=("minilm-l6",), n_wiki=1, n_reviews=1, qs=(0.5, 0.9), taus=(0.01,))
 

@@ -100,14 +100,14 @@ def test_relative_gain_of_one_shortcut_on_a_chain():
     assert gauge(neighbours, config=cfg).delta_sp == pytest.approx(0.0, abs=1e-12)
     shortcut = neighbours.copy()
     shortcut[0, L - 1] = shortcut[L - 1, 0] = 0.5
-    assert gauge(shortcut, config=cfg).delta_sp > 0.2
+    chain, cycle = (L + 1) / 3, L * L / (4 * (L - 1))  # mean distances: a path of L nodes, a cycle of even L
+    assert gauge(shortcut, config=cfg).delta_sp == pytest.approx((chain - cycle) / chain, abs=1e-12)
 
 
 def test_single_token_is_defined():
-    r = gauge(np.ones((1, 1)))
-    assert r.n_edges == 0 and r.delta_h == 0.0 and r.delta_sp == 0.0 and r.F == 0.0
-    for cfg in (GaugeConfig.as_written(), GaugeConfig.directed_sp()):
-        assert np.isfinite(gauge(np.ones((1, 1)), config=cfg).F)
+    for cfg in (GaugeConfig.published(), GaugeConfig.as_written(), GaugeConfig.directed_sp()):
+        r = gauge(np.ones((1, 1)), config=cfg)  # τ = the only weight, so no edge; entropy of one entry is 0
+        assert (r.n_edges, r.delta_epc, r.delta_h, r.delta_sp, r.F) == (0, 0.0, 0.0, 0.0, 0.0), cfg.name
 
 
 def test_leading_shape_is_kept(rng):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 import torch
@@ -57,6 +59,12 @@ def test_batches_group_similar_lengths(minilm):
     texts = load_texts(n=40, seed=3)
     plan = plan_batches(minilm, texts, batch_size=8, max_length=256)
     assert sorted(i for b in plan for i in b) == list(range(40)) and len(plan) == 5
+    n_tokens = [len(ids) for ids in minilm.tokenizer(texts)["input_ids"]]
+    spans = [(min(n_tokens[i] for i in b), max(n_tokens[i] for i in b)) for b in plan]
+    assert all(hi <= nxt_lo for (_, hi), (nxt_lo, _) in itertools.pairwise(spans)), "batches overlap in length"
+    padded = sum(hi * len(b) for (_, hi), b in zip(spans, plan, strict=True))
+    arrival = sum(max(n_tokens[i] for i in range(s, s + 8)) * 8 for s in range(0, 40, 8))
+    assert padded < arrival, "grouping by length pads less than batching in arrival order"
 
 
 def test_corpora_are_deterministic_and_within_bounds():

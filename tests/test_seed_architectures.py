@@ -11,9 +11,10 @@ import pytest
 import torch
 
 from gedig import GaugeConfig
+from gedig.assets import minilm_dir
 from gedig.attention import extract, plan_batches
 from gedig.corpora import load_texts
-from gedig.models import _minilm_dir, load_model
+from gedig.models import load_model
 from gedig.reference import reference_gauge
 from gedig.scoring import score
 
@@ -41,7 +42,7 @@ def _byte_level_bpe(folder):
 def _wordpiece(folder, cls_name):
     import transformers
 
-    tok = getattr(transformers, cls_name).from_pretrained(_minilm_dir())
+    tok = getattr(transformers, cls_name).from_pretrained(minilm_dir())
     tok.save_pretrained(folder)
     return tok
 
@@ -118,8 +119,9 @@ def test_tiny_architecture_loads_detects_causality_and_matches_the_reference(tin
 def test_tiny_distilbert_fine_tunes_with_f_regularisation(tiny):
     """DistilBertForSequenceClassification: the soft gauge sends gradient into attention, and a
     few steps of the sweep's own training loop run with α > 0."""
-    from gedig.finetune import Arm, Protocol, load_classifier, train_arm
     from gedig.regularize import f_mean
+    from gedig.sweep import load_splits
+    from gedig.training import Arm, Protocol, load_classifier, train_arm
 
     model, tok = load_classifier(str(tiny["distilbert"]), seed=0, device=torch.device("cpu"))
     assert type(model).__name__ == "DistilBertForSequenceClassification"
@@ -128,8 +130,12 @@ def test_tiny_distilbert_fine_tunes_with_f_regularisation(tiny):
     f_mean(out.attentions, enc["attention_mask"].bool(), with_path=False).backward()
     grad = model.distilbert.transformer.layer[0].attention.q_lin.weight.grad
     assert grad is not None and float(grad.abs().sum()) > 0, "the soft gauge gives no gradient to the queries"
-    protocol = Protocol(model=str(tiny["distilbert"]), n_train=16, n_eval=8, epochs=1, batch_size=8, eval_batch_size=8, max_length=32)
-    result = train_arm(protocol, Arm(0.1, 0), device="cpu", progress=False)
-    assert result["steps"] == 2 and 0.0 <= result["accuracy"] <= 1.0
-    assert any(abs(entry["reg"]) > 0 for entry in result["log"])
+    protocol = Protocol(model=str(tiny["distilbert"]), n_train=16, n_eval=8, epochs=1, batch_size=8, eval_batch_size=8, max_length=32, lr=5e-3)
+    data = load_splits(protocol)
+    result = train_arm(protocol, Arm(1.0, 0), data=data, device="cpu", progress=False)
+    plain = train_arm(protocol, Arm(0.0, 0), data=data, device="cpu", progress=False)
+    assert result["steps"] == 2 and result["accuracy"] * 8 == round(result["accuracy"] * 8)
+    assert all(abs(entry["reg"]) > 0 for entry in result["log"]) and all(entry["reg"] == 0 for entry in plain["log"])
+    # the regulariser moved the weights: the same seed and batches end with another loss and final F
+    assert result["log"][-1]["ce"] != plain["log"][-1]["ce"] and result["final_F_author"] != plain["final_F_author"]
     assert np.isfinite(result["final_F_published_gauge"])

@@ -65,5 +65,8 @@ def test_no_effect_gives_large_p(rng):
 
 def test_pooled_d_and_by_layer(rng):
     assert cohen_d_pooled(np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 3.0])) == 0
-    out = by_layer(table(rng))
-    assert list(out["layer"]) == [0, 1, 2] and out["win_rate"].between(0, 1).all()
+    df = table(rng)
+    out = by_layer(df).set_index("layer")
+    assert list(out.index) == [0, 1, 2]
+    delta = (df["F"] - df["F_random"]).groupby(df["layer"])
+    assert np.allclose(out["dF"], delta.mean()) and np.allclose(out["win_rate"], delta.apply(lambda d: (d > 0).mean()))

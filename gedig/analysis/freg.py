@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats as sps
+
+from ..errors import GedigError
 
 
 def freg_table(runs: pd.DataFrame) -> pd.DataFrame:
@@ -166,3 +169,19 @@ def power_analysis(
         "minutes_per_run": minutes,
         "minutes_source": source,
     }
+
+
+def freg_summary(measures: dict[str, Any], table: Any) -> str:
+    """Chapter 6's outcome in two sentences, from its measures and its claims' verdicts."""
+    rows = table[table["id"].str.startswith("FREG-")]
+    verdicts = ", ".join(f"{int((rows['verdict'] == v).sum())} {v}" for v in rows["verdict"].unique())
+    f0, f1 = measures.get("freg.final_F_author.alpha0"), measures.get("freg.final_F_author.alpha1")
+    rho, gain = measures.get("freg.F_alpha_spearman"), measures.get("freg.gain_pp.alpha0.001")
+    if None in (f0, f1, rho, gain):
+        raise GedigError("chapter 6 measures are missing: run the book (python -m gedig book) first")
+    return (
+        f"Rerun on the embedded stand-ins ({measures.get('provenance.06_f_regularization.parameters', '')}), the "
+        f"training-time F measured as the author did is {f0:+.3f} at α = 0 and {f1:+.3f} at α = 1 "
+        f"(Spearman ρ between α and final F: {rho:+.2f}); the accuracy gain at α = 0.001 over α = 0 is "
+        f"{gain:+.2f} percentage points. Of its {len(rows)} claims: {verdicts} (see [Claims](claims.md)).\n"
+    )

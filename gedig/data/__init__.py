@@ -6,17 +6,19 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..util.inputs import note_input
+
 HERE = Path(__file__).parent
 
 
 def paper_table2() -> pd.DataFrame:
     """The paper's Table 2 beside the author's stored values (LLM rows)."""
-    return pd.read_csv(HERE / "paper_table2.csv", comment="#")
+    return pd.read_csv(note_input(HERE / "paper_table2.csv"), comment="#")
 
 
 def author_llm_by_layer() -> pd.DataFrame:
     """Per-layer F and ΔF vs random of the author's executed Phi-3 / Llama-3 / Llama-3.1 run."""
-    return pd.read_csv(HERE / "author_llm_by_layer.csv", comment="#")
+    return pd.read_csv(note_input(HERE / "author_llm_by_layer.csv"), comment="#")
 
 
 PAPER_BERT_LAYERS = {"layer 0": -0.34, "layers 1–2": -0.24, "layers 3+": -0.25}
@@ -25,4 +27,4 @@ PAPER_BERT_LAYERS = {"layer 0": -0.34, "layers 1–2": -0.24, "layers 3+": -0.25
 
 def paper_table3() -> pd.DataFrame:
     """The paper's Table 3 beside the per-seed values of the author's executed sweep notebook."""
-    return pd.read_csv(HERE / "paper_table3.csv", comment="#")
+    return pd.read_csv(note_input(HERE / "paper_table3.csv"), comment="#")

@@ -16,8 +16,19 @@ import sys
 _M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_THRESHOLD = -1, -2, -3
 
 
+_APPLIED: list[bool] = []
+
+
 def tune_allocator() -> bool:
-    """Apply the thresholds once per process on glibc Linux; returns whether they were applied."""
+    """Apply the thresholds once per process on glibc Linux (called where heavy tensor work starts:
+    scoring, the benchmark, the command line); returns whether they are applied."""
+    if _APPLIED:
+        return _APPLIED[0]
+    _APPLIED.append(_apply())
+    return _APPLIED[0]
+
+
+def _apply() -> bool:
     if os.environ.get("GEDIG_KEEP_MALLOC") == "1" or not sys.platform.startswith("linux"):
         return False
     name = ctypes.util.find_library("c")
