@@ -27,7 +27,7 @@ h1: setup
 bench: setup
 	$(PY) -m gedig bench
 
-# the verdict lock (gedig/claims.lock.yml): check the executed chapters against it, or rewrite it
+# the verdict lock (gedig/book/claims.lock.yml): check the executed chapters against it, or rewrite it
 claims-check: setup
 	$(PY) -m gedig claims --check --size $(or $(SIZE),ci)
 

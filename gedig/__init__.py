@@ -1,17 +1,17 @@
 """geDIG gauge on Transformer attention: an executable companion to Miyachi's paper."""
 
-from .baselines import ALL_BASELINES, BASELINES, NULLS, make_baseline, structured_null
-from .config import PRESETS, GaugeConfig
 from .errors import GedigError
-from .measure import GaugeResult, gauge
+from .gauge.baselines import ALL_BASELINES, BASELINES, NULLS, make_baseline, structured_null
+from .gauge.batched import GaugeResult, gauge
+from .gauge.config import PRESETS, GaugeConfig
 
 __version__ = "0.1.0"
 
 
-from . import stats
-from .corpora import CORPORA, load_labelled, load_texts
-from .models import EMBEDDED, LoadedModel, load_model
-from .scoring import score
+from .analysis import stats
+from .models.corpora import CORPORA, load_labelled, load_texts
+from .models.loading import EMBEDDED, LoadedModel, load_model
+from .pipeline.scoring import score
 
 __all__ = [
     "ALL_BASELINES",

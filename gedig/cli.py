@@ -10,12 +10,12 @@ from pathlib import Path
 import pandas as pd
 
 from . import __version__
-from .baselines import ALL_BASELINES, BASELINES
-from .book import BookInterrupted
-from .config import PRESETS, GaugeConfig
-from .corpora import CORPORA, load_texts
+from .book.build import BookInterrupted
 from .errors import GedigError
-from .models import EMBEDDED
+from .gauge.baselines import ALL_BASELINES, BASELINES
+from .gauge.config import PRESETS, GaugeConfig
+from .models.corpora import CORPORA, load_texts
+from .models.loading import EMBEDDED
 
 H1_COLUMNS = ["baseline", "F_real", "F_base", "dF", "dF_std", "win_rate", "d_pooled", "d_z", "p_t", "p_wilcoxon", "ci_low", "ci_high"]
 
@@ -44,8 +44,8 @@ def format_h1(summary: pd.DataFrame) -> str:
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
-    from .scoring import score
-    from .stats import summarize
+    from .analysis.stats import summarize
+    from .pipeline.scoring import score
 
     cfg = GaugeConfig.from_name(args.preset)
     if args.lam is not None:
@@ -76,7 +76,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
         if out.suffix == ".csv":
             table.to_csv(out, index=False)
         else:
-            from .cache import write_table
+            from .pipeline.cache import write_table
 
             write_table(table, out)
         print(f"wrote {len(table)} rows to {out}", file=sys.stderr)
@@ -88,7 +88,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
-    from .bench import bench_ray_sweep, run_bench
+    from .pipeline.bench import bench_ray_sweep, run_bench
 
     if args.ray_sweep:
         row = bench_ray_sweep()
@@ -118,8 +118,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 
 def _cmd_book(args: argparse.Namespace) -> int:
-    from .book import ROOT, build, execute
-    from .lock import check
+    from .book.build import ROOT, build, execute
+    from .book.lock import check
 
     force = True if args.force == [] else (args.force or False)
     overrides = {"06_f_regularization": {"reuse_stale": True}} if args.reuse_stale else None
@@ -137,8 +137,8 @@ def _cmd_book(args: argparse.Namespace) -> int:
 
 
 def _cmd_claims(args: argparse.Namespace) -> int:
-    from . import lock
-    from .book import ROOT
+    from .book import lock
+    from .book.build import ROOT
 
     site = Path(args.site) if args.site else ROOT
     if args.readme:
@@ -158,7 +158,7 @@ def _cmd_claims(args: argparse.Namespace) -> int:
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
-    from .grid import load_grid, run_grid
+    from .experiments.grid import load_grid, run_grid
 
     grid = load_grid(args.grid, seeds=args.seeds)
     print(
@@ -179,7 +179,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def _cmd_explore(args: argparse.Namespace) -> int:
-    from .explorer import ExplorerConfig, explore, standalone_html
+    from .figures.explorer import ExplorerConfig, explore, standalone_html
     from .util.io import atomic_write_text
 
     qs = tuple(args.q) if args.q else ExplorerConfig.qs

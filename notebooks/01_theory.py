@@ -41,8 +41,8 @@ import pandas as pd
 
 import gedig
 from gedig import analysis
-from gedig.claims import write_measures
-from gedig.provenance import record
+from gedig.book.claims import write_measures
+from gedig.book.provenance import record
 
 pd.set_option("display.precision", 4)
 

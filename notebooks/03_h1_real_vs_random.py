@@ -35,9 +35,9 @@ import pandas as pd
 
 import gedig
 from gedig import analysis, stats
-from gedig.claims import write_measures
-from gedig.data import paper_table2
-from gedig.provenance import record
+from gedig.book.claims import write_measures
+from gedig.book.provenance import record
+from gedig.paper import paper_table2
 
 texts = gedig.load_texts(corpus, n=n_texts, seed=seed)
 names = models + ([f"{m}@random-init" for m in models] if controls else [])

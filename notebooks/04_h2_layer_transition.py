@@ -33,10 +33,11 @@ import pandas as pd
 from IPython.display import display
 
 import gedig
-from gedig import analysis, interactive, plots
-from gedig.claims import write_measures
-from gedig.data import PAPER_BERT_LAYERS, author_llm_by_layer
-from gedig.provenance import record
+from gedig import analysis
+from gedig.book.claims import write_measures
+from gedig.book.provenance import record
+from gedig.figures import interactive, plots
+from gedig.paper import PAPER_BERT_LAYERS, author_llm_by_layer
 
 texts = gedig.load_texts(corpus, n=n_texts, seed=seed)
 runs = {(m, "published"): gedig.score(m, texts, seed=seed) for m in models}

@@ -26,10 +26,11 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 import gedig
-from gedig import analysis, plots
-from gedig.attention import display_tokens, extract
-from gedig.claims import write_measures
-from gedig.provenance import record
+from gedig import analysis
+from gedig.book.claims import write_measures
+from gedig.book.provenance import record
+from gedig.figures import plots
+from gedig.models.attention import display_tokens, extract
 
 texts = gedig.load_texts(corpus, n=n_texts, seed=seed)
 runs = {m: gedig.score(m, texts, seed=seed) for m in models}

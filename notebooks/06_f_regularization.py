@@ -18,7 +18,7 @@
 # examples, 3 epochs, batch 16), and reports a small gain at α = 0.001 (86.33%, +0.33) and a
 # collapse at α = 1.0 (78.93%). We rerun that protocol on the embedded stand-ins: `minilm-l6`
 # (for DistilBERT) and balanced Rotten Tomatoes snippets (the source text of SST). The F used in
-# training is the author's differentiable gauge (`gedig.regularize`, `FRegConfig.published()`: λ = 1,
+# training is the author's differentiable gauge (`gedig.gauge.soft`, `FRegConfig.published()`: λ = 1,
 # soft density over the padded S², entropy over log n², a path term with no gradient).
 #
 # Differences from the author's run, on purpose: every arm, α = 0 included, uses eager attention
@@ -50,12 +50,12 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from gedig import analysis
-from gedig.claims import write_measures
-from gedig.data import paper_table3
-from gedig.grid import load_grid
-from gedig.provenance import record
-from gedig.sweep import finished_runs, run_sweep, step_overhead, sweep_dir
-from gedig.training import Protocol
+from gedig.book.claims import write_measures
+from gedig.book.provenance import record
+from gedig.experiments.grid import load_grid
+from gedig.experiments.sweep import finished_runs, run_sweep, step_overhead, sweep_dir
+from gedig.experiments.training import Protocol
+from gedig.paper import paper_table3
 
 protocol = Protocol(model=model_name, corpus=corpus, n_train=n_train, n_eval=n_eval, epochs=epochs, data_seed=data_seed)
 runs = run_sweep(protocol, alphas, seeds, control_alpha=control_alpha, reuse_stale=reuse_stale)

@@ -49,10 +49,10 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 import gedig
-from gedig import interactive, plots
 from gedig.analysis import robustness as rb
-from gedig.claims import write_measures
-from gedig.provenance import record
+from gedig.book.claims import write_measures
+from gedig.book.provenance import record
+from gedig.figures import interactive, plots
 
 configs = rb.term_configs()
 nulls = ("random", "permuted", "entropy_matched")

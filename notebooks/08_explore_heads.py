@@ -43,11 +43,11 @@ import pandas as pd
 from IPython.display import HTML, Markdown
 
 import gedig
-from gedig import plots
-from gedig.attention import extract
-from gedig.claims import write_measures
-from gedig.explorer import ExplorerConfig, arrays, explore, explorer_html
-from gedig.provenance import record
+from gedig.book.claims import write_measures
+from gedig.book.provenance import record
+from gedig.figures import plots
+from gedig.figures.explorer import ExplorerConfig, arrays, explore, explorer_html
+from gedig.models.attention import extract
 
 cfg = ExplorerConfig(models=tuple(models), n_wiki=n_wiki, n_reviews=n_reviews, qs=tuple(qs), taus=tuple(taus), seed=seed)
 payload = explore(cfg)
@@ -110,7 +110,7 @@ Markdown(
 # ## Without JavaScript
 #
 # The explorer's first selection (the first model, text, layer and head, `published`, $q = 0.9$),
-# drawn as a static figure by `gedig.plots.attention_panel`.
+# drawn as a static figure by `gedig.figures.plots.attention_panel`.
 
 # %%
 first = payload["models"][0]

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from gedig import GaugeConfig, GedigError, gauge, make_baseline
-from gedig.attention import check_texts
-from gedig.corpora import load_labelled, load_texts
-from gedig.models import load_model
-from gedig.scoring import score
+from gedig.models.attention import check_texts
+from gedig.models.corpora import load_labelled, load_texts
+from gedig.models.loading import load_model
+from gedig.pipeline.scoring import score
 
 
 @pytest.mark.parametrize(

@@ -12,10 +12,10 @@ import xml.etree.ElementTree as ET
 import nbformat
 import pytest
 
-from gedig.book import NOTEBOOKS, SIZES, build, new_site
-from gedig.claims import OURS_WORDS, VERDICTS, evaluate, load_measures, load_registry
+from gedig.book.build import NOTEBOOKS, SIZES, build, new_site
+from gedig.book.claims import OURS_WORDS, VERDICTS, evaluate, load_measures, load_registry
+from gedig.book.lock import check
 from gedig.cli import main
-from gedig.lock import check
 
 pytestmark = pytest.mark.slow
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -212,8 +212,8 @@ def test_explorer_shows_the_gauge_of_the_head_the_reader_picks(site):
     from playwright.sync_api import sync_playwright
 
     import gedig
-    from gedig.attention import extract
-    from gedig.explorer import ExplorerConfig
+    from gedig.figures.explorer import ExplorerConfig
+    from gedig.models.attention import extract
 
     assert CHROMIUM, "CI must install Debian's chromium (see .ci/run)"
     page_file = site / "_build" / "html" / "book" / "executed" / "08_explore_heads.html"

@@ -11,14 +11,14 @@ import stat
 import pandas as pd
 import pytest
 
-import gedig.scoring as scoring
+import gedig.pipeline.scoring as scoring
 from gedig import GedigError
-from gedig.assets import conversion_version, converted_ok, safetensors_complete
-from gedig.cache import scores_dir, write_table
 from gedig.cli import main
-from gedig.corpora import load_texts
-from gedig.devices import resolve_device
-from gedig.models import load_model
+from gedig.models.assets import conversion_version, converted_ok, safetensors_complete
+from gedig.models.corpora import load_texts
+from gedig.models.devices import resolve_device
+from gedig.models.loading import load_model
+from gedig.pipeline.cache import scores_dir, write_table
 from gedig.util.io import CacheWarning, atomic_write_text, read_cached, read_json_cached
 
 TEXTS = load_texts(n=6, seed=11)
@@ -83,7 +83,7 @@ def test_truncated_score_entry_is_recomputed(minilm, score_cache, which):
 
 @pytest.mark.parametrize("content", ["{not json", '{"arm": {}}', ""])
 def test_bad_json_record_is_a_miss(tmp_path, content):
-    from gedig.sweep import read_run
+    from gedig.experiments.sweep import read_run
 
     path = tmp_path / "freg_a0_s1.json"
     path.write_text(content)

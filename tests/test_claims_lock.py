@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from gedig import GedigError
-from gedig.claims import VERDICTS, load_registry
-from gedig.lock import LOCK, MARKERS, read_lock, readme_current, readme_section, rewrite_readme
+from gedig.book.claims import VERDICTS, load_registry
+from gedig.book.lock import LOCK, MARKERS, read_lock, readme_current, readme_section, rewrite_readme
 
 
 def test_lock_has_a_ci_entry_covering_every_claim():

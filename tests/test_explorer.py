@@ -15,10 +15,10 @@ from conftest import FAMILIES, family
 
 import gedig
 from gedig import GaugeConfig, GedigError, gauge
-from gedig.attention import extract
-from gedig.explorer import ExplorerConfig, arrays, edge_levels, explore, explorer_html
-from gedig.interactive import layer_figure, spec_curve, to_html
-from gedig.measure import _above
+from gedig.figures.explorer import ExplorerConfig, arrays, edge_levels, explore, explorer_html
+from gedig.figures.interactive import layer_figure, spec_curve, to_html
+from gedig.gauge.batched import _above
+from gedig.models.attention import extract
 from gedig.util.io import CacheWarning
 
 TINY = ExplorerConfig(models=("minilm-l6",), n_wiki=1, n_reviews=1, qs=(0.5, 0.9), taus=(0.01,))
@@ -87,7 +87,7 @@ def test_payload_is_reproducible_cached_and_recovers_from_corruption(score_cache
     cached = explore(TINY, progress=False)
     assert cached["blob"] == first["blob"]
     with monkeypatch.context() as mp:
-        mp.setattr("gedig.explorer.load_model", lambda *a, **k: pytest.fail("recomputed what the cache holds"))
+        mp.setattr("gedig.figures.explorer.load_model", lambda *a, **k: pytest.fail("recomputed what the cache holds"))
         assert explore(TINY, progress=False)["blob"] == first["blob"]
     (entry,) = (score_cache / "explorer").glob("*.json")
     entry.write_text('{"format": 1, "blo')

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from gedig import analysis
-from gedig.sweep import finished_runs, load_splits, run_sweep
-from gedig.training import Arm, Protocol
+from gedig.experiments.sweep import finished_runs, load_splits, run_sweep
+from gedig.experiments.training import Arm, Protocol
 
 pytestmark = pytest.mark.slow
 TINY = Protocol(n_train=32, n_eval=16, epochs=1)
@@ -25,7 +25,7 @@ def test_splits_are_balanced_disjoint_and_fixed():
 
 
 def test_sweep_is_seeded_resumable_and_has_a_control(tmp_path, monkeypatch):
-    import gedig.sweep as ft
+    import gedig.experiments.sweep as ft
 
     calls = []
     real = ft.train_arm

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gedig import GaugeConfig, gauge
-from gedig.reference import reference_gauge
+from gedig.gauge.reference import reference_gauge
 
 PRESETS = {
     "published": GaugeConfig.published(),
@@ -168,7 +168,7 @@ def test_float32_edge_values_match_reference(preset, rng):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_order_statistics_agree_on_and_off_the_cpu_path(dtype, rng):
     """The integer-view introselect (CPU) and the top-k (other devices) pick the same two ranks as a sort."""
-    from gedig.measure import _order_pair_numpy, _order_pair_torch
+    from gedig.gauge.batched import _order_pair_numpy, _order_pair_torch
 
     x = rng.random((50, 36)).astype(dtype)
     x[:, :10] = 0.0
@@ -186,7 +186,7 @@ def test_order_statistics_agree_on_and_off_the_cpu_path(dtype, rng):
 @pytest.mark.parametrize("kind", FAMILIES)
 def test_bench_lean_networkx_baseline_is_the_same_gauge(kind, rng):
     """The benchmark's speed baseline computes the published gauge too (else its speed-up means nothing)."""
-    from gedig.bench import lean_networkx_F
+    from gedig.pipeline.bench import lean_networkx_F
 
     for L in (2, 5, 17, 40):
         A = family(kind, L, rng)

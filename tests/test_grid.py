@@ -11,7 +11,7 @@ import pytest
 
 from gedig import GedigError
 from gedig.analysis import paired_power, power_analysis, seeds_needed
-from gedig.grid import GRIDS, load_grid, powered_seed_count, seed_list
+from gedig.experiments.grid import GRIDS, load_grid, powered_seed_count, seed_list
 
 
 def test_shipped_grids_load():

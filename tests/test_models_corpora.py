@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-from gedig.attention import extract, plan_batches
-from gedig.corpora import load_labelled, load_texts
-from gedig.models import load_model
+from gedig.models.attention import extract, plan_batches
+from gedig.models.corpora import load_labelled, load_texts
+from gedig.models.loading import load_model
 
 pytestmark = pytest.mark.slow
 

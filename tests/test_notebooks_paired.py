@@ -7,7 +7,7 @@ import jupytext
 import pytest
 from conftest import ROOT
 
-from gedig.book import NOTEBOOKS
+from gedig.book.build import NOTEBOOKS
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)

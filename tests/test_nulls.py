@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gedig import GaugeConfig, GedigError, gauge, make_baseline, structured_null
-from gedig.baselines import ALPHA_MAX, ALPHA_MIN, allowed_positions, expected_dirichlet_entropy, fit_concentration
+from gedig.gauge.baselines import ALPHA_MAX, ALPHA_MIN, allowed_positions, expected_dirichlet_entropy, fit_concentration
 
 PRESETS = {
     "published": GaugeConfig.published(),

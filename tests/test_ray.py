@@ -12,9 +12,9 @@ import pytest
 import torch
 
 from gedig import GaugeConfig, GedigError
-from gedig.scoring import score
-from gedig.sweep import run_sweep
-from gedig.training import Protocol, train_arm
+from gedig.experiments.sweep import run_sweep
+from gedig.experiments.training import Protocol, train_arm
+from gedig.pipeline.scoring import score
 
 pytestmark = pytest.mark.slow
 ray = pytest.importorskip("ray")
@@ -24,7 +24,7 @@ TIMING = ("train_seconds",)
 
 @pytest.fixture(scope="module")
 def cluster():
-    from gedig.distributed import connect
+    from gedig.pipeline.cluster import connect
 
     resources = connect(num_cpus=2)
     yield resources
@@ -79,12 +79,12 @@ def test_a_task_that_always_fails_is_reported_and_the_rest_saved(cluster, tmp_pa
 
 def test_scoring_on_ray_actors_equals_the_local_table_and_cache(cluster, score_cache, monkeypatch):
     """Ray actors run the float32 forward pass with their own thread count (1 here), the local path
-    with torch's default, so the two tables agree by gedig.agreement's contract, not bit for bit:
+    with torch's default, so the two tables agree by gedig.pipeline.agreement's contract, not bit for bit:
     weights within 1e-4 relative, the edge sets exactly equal away from a cut. The local path then
     reads the Ray path's cache entries as its own."""
-    from gedig.agreement import compare_tables, cut_flags
-    from gedig.corpora import load_texts
-    from gedig.models import load_model
+    from gedig.models.corpora import load_texts
+    from gedig.models.loading import load_model
+    from gedig.pipeline.agreement import compare_tables, cut_flags
 
     texts = load_texts(n=9, seed=4)
     configs = [GaugeConfig.published(), GaugeConfig.as_written()]

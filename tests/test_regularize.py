@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from gedig import GedigError
-from gedig.regularize import FRegConfig, f_mean, soft_gauge
+from gedig.gauge.soft import FRegConfig, f_mean, soft_gauge
 
 
 def attention(B=2, H=3, S=7, seed=0, pad=(0, 2)):

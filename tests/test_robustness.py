@@ -12,7 +12,7 @@ from scipy import stats as sps
 
 from gedig import GaugeConfig, gauge
 from gedig.analysis import robustness as rb
-from gedig.headstats import head_stats
+from gedig.gauge.headstats import head_stats
 
 
 def test_head_stats_equal_a_plain_loop(rng):

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import gedig.scoring as scoring
+import gedig.pipeline.scoring as scoring
 from gedig import GaugeConfig, GedigError, gauge, make_baseline
-from gedig.attention import extract, plan_batches
 from gedig.cli import main
-from gedig.corpora import load_texts
-from gedig.models import load_model
+from gedig.models.attention import extract, plan_batches
+from gedig.models.corpora import load_texts
+from gedig.models.loading import load_model
 
 pytestmark = pytest.mark.slow
 TEXTS = load_texts(n=10, seed=5)
@@ -137,8 +137,8 @@ def test_every_baseline_term_is_in_the_table_and_satisfies_the_F_identity(which,
 
 @pytest.mark.parametrize("which", ["minilm", "smollm"])
 def test_null_columns_agree_with_the_networkx_reference(which, request, score_cache):
-    from gedig.baselines import text_rng
-    from gedig.reference import reference_gauge
+    from gedig.gauge.baselines import text_rng
+    from gedig.gauge.reference import reference_gauge
 
     model = request.getfixturevalue(which)
     texts = TEXTS[:2]

@@ -11,12 +11,12 @@ import pytest
 import torch
 
 from gedig import GaugeConfig
-from gedig.assets import minilm_dir
-from gedig.attention import extract, plan_batches
-from gedig.corpora import load_texts
-from gedig.models import load_model
-from gedig.reference import reference_gauge
-from gedig.scoring import score
+from gedig.gauge.reference import reference_gauge
+from gedig.models.assets import minilm_dir
+from gedig.models.attention import extract, plan_batches
+from gedig.models.corpora import load_texts
+from gedig.models.loading import load_model
+from gedig.pipeline.scoring import score
 
 TEXTS = load_texts(n=5, seed=3)
 TINY = {"layers": 2, "heads": 4, "hidden": 32, "ffn": 64, "positions": 128}
@@ -119,9 +119,9 @@ def test_tiny_architecture_loads_detects_causality_and_matches_the_reference(tin
 def test_tiny_distilbert_fine_tunes_with_f_regularisation(tiny):
     """DistilBertForSequenceClassification: the soft gauge sends gradient into attention, and a
     few steps of the sweep's own training loop run with α > 0."""
-    from gedig.regularize import f_mean
-    from gedig.sweep import load_splits
-    from gedig.training import Arm, Protocol, load_classifier, train_arm
+    from gedig.experiments.sweep import load_splits
+    from gedig.experiments.training import Arm, Protocol, load_classifier, train_arm
+    from gedig.gauge.soft import f_mean
 
     model, tok = load_classifier(str(tiny["distilbert"]), seed=0, device=torch.device("cpu"))
     assert type(model).__name__ == "DistilBertForSequenceClassification"

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from gedig.stats import by_layer, cohen_d_pooled, summarize
+from gedig.analysis.stats import by_layer, cohen_d_pooled, summarize
 
 
 def table(rng, n_texts=30, rows=12, shift=0.05):

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from gedig.book import NOTEBOOKS, SIZES, chapter_state, stale_reasons
+from gedig.book.build import NOTEBOOKS, SIZES, chapter_state, stale_reasons
 from gedig.util.paths import PACKAGE
 from gedig.util.versions import closure, code_version, module_digests
 
-ENTRIES = ("gedig.batch", "gedig.training", "gedig.explorer", "gedig.assets")
+ENTRIES = ("gedig.pipeline.batch", "gedig.experiments.training", "gedig.figures.explorer", "gedig.models.assets")
 
 
 @pytest.fixture
@@ -32,7 +32,7 @@ def versions(root):
 
 
 def chapters(root):
-    return {n: chapter_state(n, SIZES["full"].get(n, {}), root=root)["modules"] for n in NOTEBOOKS}
+    return {n: chapter_state(n, SIZES["full"].get(n, {}), root=root) for n in NOTEBOOKS}
 
 
 def edit_function(path: Path, name: str, old: str, new: str) -> None:
@@ -63,27 +63,25 @@ def test_moving_a_module_keeps_every_version(copy):
     before = versions(copy)
     (copy / "kernels").mkdir()
     (copy / "kernels" / "__init__.py").write_text('"""Moved modules."""\n')
-    shutil.move(copy / "headstats.py", copy / "kernels" / "surface.py")
-    for path in copy.rglob("*.py"):
-        text = path.read_text()
-        fixed = re.sub(r"from (\.+)headstats import", lambda m: f"from {m.group(1)}kernels.surface import", text)
-        path.write_text(fixed)
-    assert "gedig.kernels.surface" in closure(["gedig.batch"], root=copy)
+    shutil.move(copy / "gauge" / "headstats.py", copy / "kernels" / "surface.py")
+    batch = copy / "pipeline" / "batch.py"
+    batch.write_text(batch.read_text().replace("from ..gauge.headstats import", "from ..kernels.surface import"))
+    assert "gedig.kernels.surface" in closure(["gedig.pipeline.batch"], root=copy)
     assert versions(copy) == before
 
 
 def test_a_changed_line_in_the_gauge_moves_scoring_and_training_keys_only_where_imported(copy):
     before = versions(copy)
-    edit_function(copy / "headstats.py", "head_stats", "A = attn.to(torch.float64)", "A = attn.to(torch.float64) * 1.0")
+    edit_function(copy / "gauge" / "headstats.py", "head_stats", "A = attn.to(torch.float64)", "A = attn.to(torch.float64) * 1.0")
     after = versions(copy)
-    assert after["gedig.batch"] != before["gedig.batch"] and after["gedig.explorer"] != before["gedig.explorer"]
-    assert after["gedig.training"] == before["gedig.training"], "training does not use the head statistics"
-    assert after["gedig.assets"] == before["gedig.assets"]
+    assert after["gedig.pipeline.batch"] != before["gedig.pipeline.batch"] and after["gedig.figures.explorer"] != before["gedig.figures.explorer"]
+    assert after["gedig.experiments.training"] == before["gedig.experiments.training"], "training does not use the head statistics"
+    assert after["gedig.models.assets"] == before["gedig.models.assets"]
 
 
 def test_changing_train_arm_makes_the_runs_stale_and_the_sweep_recomputes_them(copy, tmp_path, monkeypatch):
-    import gedig.sweep as sweep
-    from gedig.training import Protocol
+    import gedig.experiments.sweep as sweep
+    from gedig.experiments.training import Protocol
 
     tiny = Protocol(n_train=16, n_eval=8, epochs=1, batch_size=8, eval_batch_size=8, max_length=32)
     calls = []
@@ -95,34 +93,29 @@ def test_changing_train_arm_makes_the_runs_stale_and_the_sweep_recomputes_them(c
     sweep.run_sweep(tiny, [0], [1, 2], control_alpha=None, out_dir=folder, progress=False)
     assert len(calls) == 2, "current runs are reused"
 
-    edit_function(copy / "training.py", "train_arm", "step += 1", "step = step + 1")
-    edited = code_version("gedig.training", root=copy)
-    assert edited != code_version("gedig.training")
+    edit_function(copy / "experiments" / "training.py", "train_arm", "step += 1", "step = step + 1")
+    edited = code_version("gedig.experiments.training", root=copy)
+    assert edited != code_version("gedig.experiments.training")
     monkeypatch.setattr(sweep, "training_version", lambda: edited)  # the sweep now runs the edited code
     kept = sweep.run_sweep(tiny, [0], [1, 2], control_alpha=None, out_dir=folder, progress=False, reuse_stale=True)
     assert len(calls) == 2 and (kept["stale"] != "").all(), "--reuse-stale keeps and marks them"
     assert kept["stale"].str.contains("training code").all()
     sweep.run_sweep(tiny, [0], [1, 2], control_alpha=None, out_dir=folder, progress=False)
     assert len(calls) == 4, "by default the stale runs are run again"
-    real_version = sweep.training_version
-    monkeypatch.setattr(sweep, "training_version", real_version)
 
 
 def test_editing_the_explorer_re_executes_only_chapter_8(copy):
     before = chapters(copy)
-    edit_function(copy / "explorer.py", "edge_levels", "u_sorted, _ = torch.sort(u, dim=-1)", "u_sorted = torch.sort(u, dim=-1).values")
+    edit_function(copy / "figures" / "explorer.py", "edge_levels", "u_sorted, _ = torch.sort(u, dim=-1)", "u_sorted = torch.sort(u, dim=-1).values")
     after = chapters(copy)
-    assert [n for n in NOTEBOOKS if after[n] != before[n]] == ["08_explore_heads"]
-    assert stale_reasons(
-        {**chapter_state("08_explore_heads", {}), "modules": before["08_explore_heads"]},
-        {**chapter_state("08_explore_heads", {}), "modules": after["08_explore_heads"]},
-    ) == ["gedig.explorer changed"]
+    assert [n for n in NOTEBOOKS if stale_reasons(before[n], after[n])] == ["08_explore_heads"]
+    assert stale_reasons(before["08_explore_heads"], after["08_explore_heads"]) == ["gedig.figures.explorer changed"]
 
 
 def test_editing_the_command_line_or_the_lock_leaves_every_chapter_current(copy):
     before = chapters(copy)
     edit_function(copy / "cli.py", "main", 'prog="python -m gedig"', 'prog="gedig"')
-    edit_function(copy / "lock.py", "check", "table, _ = current(site, size)", "table = current(site, size)[0]")
+    edit_function(copy / "book" / "lock.py", "check", "table, _ = current(site, size)", "table = current(site, size)[0]")
     assert chapters(copy) == before
 
 
@@ -141,5 +134,5 @@ def test_a_stamp_names_a_changed_input(tmp_path):
 
 
 def test_module_digests_name_what_a_chapter_imports():
-    digests = module_digests("gedig.explorer")
-    assert "gedig.explorer" in digests and "gedig.batch" in digests and "gedig.cli" not in digests
+    digests = module_digests("gedig.figures.explorer")
+    assert "gedig.figures.explorer" in digests and "gedig.pipeline.batch" in digests and "gedig.cli" not in digests

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..stats import summarize
+from .stats import summarize
 
 
 def threshold_sweep(tables: dict[str, pd.DataFrame], *, model: str) -> tuple[pd.DataFrame, dict[str, object]]:

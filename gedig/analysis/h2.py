@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from ..stats import by_layer
+from .stats import by_layer
 
 
 def layer_transition(df: pd.DataFrame, *, baseline: str = "random") -> tuple[pd.DataFrame, dict[str, object]]:

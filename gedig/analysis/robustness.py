@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from ..config import GaugeConfig
 from ..errors import GedigError
-from ..headstats import HEAD_STATS
+from ..gauge.config import GaugeConfig
+from ..gauge.headstats import HEAD_STATS
 
 THRESHOLDS: dict[str, dict[str, float]] = {
     "q 0.8": {"q": 0.8},

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ..config import GaugeConfig
-from ..measure import gauge
+from ..gauge.batched import gauge
+from ..gauge.config import GaugeConfig
 
 
 def graph_attention(L: int, edges: Sequence[tuple[int, int]]) -> np.ndarray:

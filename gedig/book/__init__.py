@@ -1,0 +1,1 @@
+"""The book machinery: executing the chapters, the claims registry, the verdict lock, provenance."""

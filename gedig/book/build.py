@@ -1,0 +1,414 @@
+"""The book pipeline: execute the notebooks with papermill (never in place), evaluate the claims,
+vendor MathJax, and build the HTML with Jupyter Book 1.x, warnings as errors.
+
+Each notebook is re-executed only when its source, its parameters or the library changed (a stamp
+beside the executed copy records that); scoring results are shared through the library's cache, so
+chapters never recompute each other's attention.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from ..analysis.freg import freg_summary
+from ..errors import GedigError
+from ..util.io import atomic_write, atomic_write_text, cache_dir
+from ..util.paths import NOTEBOOK_DIR, PACKAGE, ROOT
+from ..util.progress import say
+from ..util.versions import LIBRARIES, code_version, file_digest, imports_of_source, library_version, module_digests
+from .claims import evaluate, measure_sources, render_markdown, tally
+
+NOTEBOOKS = (
+    "01_theory",
+    "02_graph_mapping",
+    "03_h1_real_vs_random",
+    "04_h2_layer_transition",
+    "05_head_diversity",
+    "06_f_regularization",
+    "07_what_f_measures",
+    "08_explore_heads",
+)
+SITE_FILES = (
+    "_config.yml",
+    "_toc.yml",
+    "book/intro.md",
+    "book/claims.md",
+    "book/provenance.md",
+    "book/data.md",
+    "book/audit.md",
+    "book/_ext/dedupe_assets.py",
+    "book/_ext/plotly_assets.py",
+)
+MATHJAX_VERSION = "3.2.2"
+SIZES: dict[str, dict[str, dict[str, Any]]] = {
+    "full": {},
+    "ci": {
+        "02_graph_mapping": {"n_texts": 12},
+        "03_h1_real_vs_random": {"n_texts": 12},
+        "04_h2_layer_transition": {"n_texts": 12},
+        "05_head_diversity": {"n_texts": 12},
+        "06_f_regularization": {
+            "alphas": [0, 0.001, 0.01, 1.0],
+            "seeds": [42, 123],
+            "n_train": 64,
+            "n_eval": 80,
+            "epochs": 1,
+            "measure_overhead": False,
+        },
+        "07_what_f_measures": {"n_texts": 8, "n_flips": 200, "n_boot": 199, "n_length_bins": 2},
+        "08_explore_heads": {"n_wiki": 3, "n_reviews": 2, "qs": [0.7, 0.9], "n_check": 10},
+    },
+}
+
+
+def chapter_state(name: str, parameters: dict[str, Any], *, root: Path = PACKAGE) -> dict[str, Any]:
+    """What a chapter's results depend on, as its stamp records it: the notebook's source, its
+    parameters, the version of each gedig module it imports (transitively; normalised source, so a
+    docstring or a comment moves nothing), and the pinned library versions."""
+    source = (NOTEBOOK_DIR / f"{name}.py").read_text(encoding="utf-8")
+    imports = imports_of_source(source, root)
+    return {
+        "notebook": hashlib.sha256(source.encode()).hexdigest()[:12],
+        "parameters": json.loads(json.dumps(parameters, sort_keys=True)),
+        "code": code_version(*imports, root=root, libraries=False),
+        "modules": module_digests(*imports, root=root),
+        "libraries": {lib: library_version(lib) for lib in LIBRARIES},
+    }
+
+
+def stale_reasons(stamp: dict[str, Any], now: dict[str, Any]) -> list[str]:
+    """Why a chapter executed under ``stamp`` is not current: what changed, by name."""
+    why = []
+    if stamp.get("notebook") != now["notebook"]:
+        why.append("the notebook changed")
+    if stamp.get("parameters") != now["parameters"]:
+        why.append(f"its parameters changed ({stamp.get('parameters')} → {now['parameters']})")
+    if stamp.get("code") != now["code"]:  # the code it runs changed in content (a move alone changes nothing here)
+        before, after = stamp.get("modules", {}), now["modules"]
+        named = [f"{mod} changed" for mod in sorted(set(before) & set(after)) if before[mod] != after[mod]]
+        named += [f"it now imports {mod}" for mod in sorted(set(after) - set(before))]
+        named += [f"it no longer imports {mod}" for mod in sorted(set(before) - set(after))]
+        why += named or ["the gedig code it imports changed"]
+    for lib, version in now["libraries"].items():
+        if stamp.get("libraries", {}).get(lib) != version:
+            why.append(f"{lib} {stamp.get('libraries', {}).get(lib)} → {version}")
+    for path, digest in sorted(stamp.get("inputs", {}).items()):
+        current = file_digest(Path(path))
+        if current != digest:
+            what = "appeared" if digest == "absent" else "disappeared" if current == "absent" else "changed"
+            why.append(f"input {_short_path(path)} {what}")
+    return why
+
+
+def _short_path(path: str) -> str:
+    p = Path(path)
+    for base, label in ((ROOT, ""), (cache_dir(), "$GEDIG_CACHE/")):
+        try:
+            return label + str(p.relative_to(base))
+        except ValueError:
+            continue
+    return str(p)
+
+
+def chapter_status(name: str, parameters: dict[str, Any], out_dir: Path, *, root: Path = PACKAGE) -> list[str]:
+    """Why the executed chapter in ``out_dir`` cannot be used as it is ([] when it is current)."""
+    stamp_file = out_dir / f"{name}.stamp"
+    if not (out_dir / f"{name}.ipynb").exists() or not (out_dir / f"{name}.json").exists() or not stamp_file.exists():
+        return ["not executed"]
+    try:
+        stamp = json.loads(stamp_file.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return ["its stamp is unreadable"]
+    if not isinstance(stamp, dict):
+        return ["its stamp is from an older gedig"]
+    return stale_reasons(stamp, chapter_state(name, parameters, root=root))
+
+
+class BookInterrupted(GedigError):
+    """Ctrl-C during the book: what was kept, and how to resume."""
+
+
+@contextlib.contextmanager
+def _build_lock(out_dir: Path) -> Iterator[None]:
+    """One build per folder at a time: a second ``make book`` waits for the first, then reuses its
+    notebooks (stamps) and its cache entries instead of writing the same files beside it."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with open(out_dir / ".build.lock", "a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            say(f"[book] another build is running in {out_dir} (pid {fh.read().strip() or '?'}); waiting for it to finish")
+            fcntl.flock(fh, fcntl.LOCK_EX)
+        fh.seek(0)
+        fh.truncate()
+        fh.write(str(os.getpid()))
+        fh.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _stop_tree(proc: subprocess.Popen[bytes]) -> None:
+    """End papermill and its kernel (which runs in a session of its own) without tracebacks."""
+    import psutil
+
+    try:
+        family = [psutil.Process(proc.pid), *psutil.Process(proc.pid).children(recursive=True)]
+    except psutil.NoSuchProcess:
+        family = []
+    for p in family:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            p.terminate()
+    _, alive = psutil.wait_procs(family, timeout=10)
+    for p in alive:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            p.kill()
+    proc.wait()
+
+
+_NOISE = ("Kernel is running over TCP without encryption",)
+
+
+def _relay(stream: IO[str]) -> None:
+    """Pass the child's stderr (papermill, and the kernel's progress lines) on to ours, minus the
+    kernel's start-up warning that says nothing about this build."""
+    for line in stream:
+        if not any(n in line for n in _NOISE):
+            sys.stderr.write(line)
+            sys.stderr.flush()
+
+
+def _run_papermill(name: str, params: dict[str, Any], out_dir: Path) -> Path:
+    """Execute one notebook in a child process of its own session: Ctrl-C reaches only us, and we
+    stop the child and its kernel cleanly. The kernel's own stderr (progress lines) streams through."""
+    import jupytext
+
+    src = out_dir / f".{name}.input.ipynb"
+    jupytext.write(jupytext.read(ROOT / "notebooks" / f"{name}.py"), src)
+    params_file = out_dir / f".{name}.parameters.json"
+    params_file.write_text(json.dumps(params))
+    tmp = out_dir / f".{name}.running.ipynb"
+    cmd = [sys.executable, "-m", "papermill", str(src), str(tmp), "-f", str(params_file), "-k", "python3"]
+    cmd += ["--cwd", str(out_dir), "--no-progress-bar", "--log-level", "ERROR"]
+    proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    relay = threading.Thread(target=_relay, args=(proc.stderr,), daemon=True)
+    relay.start()
+    try:
+        rc = proc.wait()
+    except KeyboardInterrupt:
+        _stop_tree(proc)
+        raise
+    finally:
+        relay.join(timeout=5)
+    if rc != 0:
+        raise GedigError(f"notebook {name} failed (papermill exit {rc}; the error is printed above); partial output: {tmp}")
+    src.unlink(missing_ok=True)
+    params_file.unlink(missing_ok=True)
+    return tmp
+
+
+def _select(names: tuple[str, ...], wanted: list[str] | None) -> set[str]:
+    """Chapters named by a prefix or a full name ('06', '06_f_regularization'); an unknown one is an error."""
+    if wanted is None:
+        return set(names)
+    chosen = set()
+    for w in wanted:
+        hits = [n for n in names if n == w or n.startswith(f"{w}_") or n.startswith(w)]
+        if not hits:
+            raise GedigError(f"no chapter {w!r}; the chapters are {', '.join(names)}")
+        chosen |= set(hits)
+    return chosen
+
+
+def execute(
+    names: tuple[str, ...] = NOTEBOOKS,
+    *,
+    size: str = "full",
+    force: bool | list[str] = False,
+    only: list[str] | None = None,
+    overrides: dict[str, dict[str, Any]] | None = None,
+    site: Path = ROOT,
+) -> dict[str, float]:
+    """Execute notebooks into ``site/book/executed``; returns seconds per notebook (0 when reused).
+
+    A chapter runs again only when its stamp says something it depends on changed, and the line
+    that announces it names what (a module, an input, the notebook, its parameters). ``only``
+    limits the build to some chapters; ``force`` re-executes all (True) or the named ones.
+    ``overrides`` adds parameters per chapter (e.g. chapter 6's ``reuse_stale``). One line per
+    notebook started and finished goes to the terminal; chapter 6 adds one line per finished
+    fine-tuning run. Ctrl-C stops the running notebook and raises ``BookInterrupted`` with a
+    one-line summary of what was kept.
+    """
+    if size not in SIZES:
+        raise GedigError(f"unknown size {size!r}; choose one of {', '.join(SIZES)}")
+    selected = _select(names, only)
+    forced = set(names) if force is True else _select(names, list(force)) if force else set()
+    out_dir = site / "book" / "executed"
+    timings: dict[str, float] = {}
+    with _build_lock(out_dir):
+        for k, name in enumerate(names, 1):
+            if name not in selected:
+                continue
+            params = {**SIZES[size].get(name, {}), **(overrides or {}).get(name, {})}
+            reasons = ["forced"] if name in forced else chapter_status(name, params, out_dir)
+            if not reasons:
+                timings[name] = 0.0
+                say(f"[book] {k}/{len(names)} {name}: unchanged, reused")
+                continue
+            (out_dir / f"{name}.stamp").unlink(missing_ok=True)
+            (out_dir / f"{name}.json").unlink(missing_ok=True)
+            (out_dir / f"{name}.inputs.json").unlink(missing_ok=True)
+            say(f"[book] {k}/{len(names)} {name}: executing ({'; '.join(reasons)}) with {params or 'default parameters'}")
+            t0 = time.perf_counter()
+            try:
+                tmp = _run_papermill(name, params, out_dir)
+            except KeyboardInterrupt:
+                raise BookInterrupted(
+                    f"interrupted in {name} after {(time.perf_counter() - t0) / 60:.1f} min. Kept: "
+                    f"{k - 1} finished notebook(s) and every finished scoring batch and fine-tuning run in "
+                    f"{cache_dir()}. Run the same command again to resume from there."
+                ) from None
+            tmp.replace(out_dir / f"{name}.ipynb")
+            if not (out_dir / f"{name}.json").exists():
+                raise GedigError(f"notebook {name} ran but wrote no {name}.json measures")
+            inputs_file = out_dir / f"{name}.inputs.json"
+            inputs = json.loads(inputs_file.read_text(encoding="utf-8")) if inputs_file.exists() else {}
+            atomic_write_text(
+                json.dumps({**chapter_state(name, params), "inputs": inputs}, indent=1, sort_keys=True), out_dir / f"{name}.stamp"
+            )
+            timings[name] = time.perf_counter() - t0
+            say(f"[book] {k}/{len(names)} {name}: finished in {timings[name] / 60:.1f} min")
+    return timings
+
+
+def write_claims(site: Path = ROOT) -> dict[str, int]:
+    """Evaluate every registered claim on the notebooks' measures; write the claims table, the
+    tally for the first page and the provenance table of the executed notebooks."""
+    generated = site / "book" / "_generated"
+    measures, sources = measure_sources(site / "book" / "executed")
+    table = evaluate(measures, sources=sources)
+    counts = tally(table)
+    atomic_write_text(render_markdown(table, chapter_titles()), generated / "claims_table.md")
+    tally_md = ", ".join(f"**{n}** {v}" for v, n in counts.items())
+    atomic_write_text(
+        f"Of {len(table)} registered claims: {tally_md}. Every verdict is computed from the executed notebooks (see [Claims](claims.md)).\n",
+        generated / "tally.md",
+    )
+    rows = ["| notebook | git commit | code version | gedig | torch | executed (UTC) | parameters |", "|---|---|---|---|---|---|---|"]
+    for name in NOTEBOOKS:
+        k = f"provenance.{name}"
+        if f"{k}.code_version" in measures:
+            params = str(measures[f"{k}.parameters"]).replace("|", "\\|")
+            rows.append(
+                f"| {name} | {measures[f'{k}.git_commit']} | {measures[f'{k}.code_version']} | {measures[f'{k}.gedig']} | {measures[f'{k}.torch']} | {measures[f'{k}.executed_at']} | `{params}` |"
+            )
+    atomic_write_text("\n".join(rows) + "\n", generated / "provenance_table.md")
+    atomic_write_text(freg_summary(measures, table), generated / "freg_summary.md")
+    return counts
+
+
+def chapter_titles() -> dict[str, str]:
+    """Each notebook's first heading ("3. H1: …"), for links to it."""
+    titles = {}
+    for name in NOTEBOOKS:
+        for line in (ROOT / "notebooks" / f"{name}.py").read_text(encoding="utf-8").splitlines():
+            if line.startswith("# # "):
+                titles[name] = line[4:].strip()
+                break
+    return titles
+
+
+def vendor_mathjax(site: Path = ROOT) -> Path:
+    """MathJax 3 from the npm registry into book/vendor/mathjax (served locally: the book works offline)."""
+    target = site / "book" / "vendor" / "mathjax"
+    if (target / "tex-mml-chtml.js").exists():
+        return target
+    npm = shutil.which("npm")
+    if npm is None:
+        raise GedigError("npm is needed once to fetch MathJax for the offline book (apt-get install npm, or any Node.js)")
+    prefix = ROOT / ".cache" / "npm"
+    subprocess.run(
+        [npm, "install", "--no-save", "--no-audit", "--no-fund", "--prefix", str(prefix), f"mathjax@{MATHJAX_VERSION}"], check=True
+    )
+    es5 = prefix / "node_modules" / "mathjax" / "es5"
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(es5 / "tex-mml-chtml.js", target / "tex-mml-chtml.js")
+    fonts = target / "output" / "chtml" / "fonts" / "woff-v2"
+    shutil.copytree(es5 / "output" / "chtml" / "fonts" / "woff-v2", fonts, dirs_exist_ok=True)
+    return target
+
+
+def vendor_plotly(site: Path = ROOT) -> Path:
+    """plotly.js from the pinned plotly wheel (the copy its figures expect) into book/vendor/plotly."""
+    from plotly.offline import get_plotlyjs_version
+
+    from ..figures.interactive import plotly_js_path
+
+    source = plotly_js_path()
+    target = site / "book" / "vendor" / "plotly" / "plotly.min.js"
+    if not target.exists() or target.read_bytes() != source.read_bytes():
+        atomic_write(target, lambda tmp: shutil.copyfile(source, tmp))
+    say(
+        f"[book] plotly.js {get_plotlyjs_version()} vendored ({target.stat().st_size / 1e6:.1f} MB, loaded only on pages with interactive figures)"
+    )
+    return target
+
+
+def build_html(site: Path = ROOT) -> float:
+    """jupyter-book build with warnings as errors; returns seconds."""
+    t0 = time.perf_counter()
+    exe = Path(sys.executable).with_name("jupyter-book")
+    result = subprocess.run([str(exe), "build", str(site), "-W", "-n", "--keep-going"], cwd=site, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise GedigError(f"jupyter-book build failed (warnings count as errors):\n{result.stdout[-4000:]}\n{result.stderr[-2000:]}")
+    return time.perf_counter() - t0
+
+
+def new_site(target: Path) -> Path:
+    """A copy of the book's sources (config, toc, pages) in ``target``, to build away from the repository."""
+    for rel in SITE_FILES:
+        (target / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / rel, target / rel)
+    return target
+
+
+def build(
+    *,
+    size: str = "full",
+    force: bool | list[str] = False,
+    only: list[str] | None = None,
+    overrides: dict[str, dict[str, Any]] | None = None,
+    site: Path = ROOT,
+) -> dict[str, Any]:
+    """The whole book: notebooks, claims, MathJax, HTML. Returns timings and the verdict tally.
+    With ``only``, the named chapters are brought up to date, and the HTML is built when every
+    other chapter is current too (else the report says which are not)."""
+    t0 = time.perf_counter()
+    timings = execute(size=size, force=force, only=only, overrides=overrides, site=site)
+    out_dir = site / "book" / "executed"
+    behind = {n: r for n in NOTEBOOKS if (r := chapter_status(n, {**SIZES[size].get(n, {}), **(overrides or {}).get(n, {})}, out_dir))}
+    if behind:
+        listed = "; ".join(f"{n}: {', '.join(r)}" for n, r in behind.items())
+        say(f"[book] HTML not built: {len(behind)} chapter(s) not current ({listed})")
+        return {"notebooks": timings, "html_s": 0.0, "total_s": time.perf_counter() - t0, "tally": {}, "not_current": behind}
+    counts = write_claims(site)
+    vendor_mathjax(site)
+    vendor_plotly(site)
+    html = build_html(site)
+    total = time.perf_counter() - t0
+    say(f"[book] notebooks {sum(timings.values()):.1f} s, html {html:.1f} s, total {total:.1f} s; verdicts {counts}")
+    return {"notebooks": timings, "html_s": html, "total_s": total, "tally": counts}

@@ -1,0 +1,59 @@
+"""Provenance of each executed notebook: parameters, code versions, git commit, library versions,
+and the outside inputs it read (written beside it, so the book knows when they change)."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import platform
+import subprocess
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..util.inputs import noted
+from ..util.io import atomic_write_text
+from ..util.paths import NOTEBOOK_DIR, PACKAGE, ROOT
+from ..util.versions import code_version, file_digest, imports_of_source, package_version
+
+
+def git_commit(path: Path | str = ROOT) -> str:
+    """The checkout's commit (with '+dirty' when it has changes), or 'unknown' outside git."""
+    try:
+        sha = subprocess.run(
+            ["git", "rev-parse", "--short=12", "HEAD"], cwd=PACKAGE, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "gedig", "notebooks"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        return sha + ("+dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def chapter_code_version(notebook: str) -> str:
+    """The version of the gedig code a chapter runs: the closure of the modules it imports."""
+    source = (NOTEBOOK_DIR / f"{notebook}.py").read_text(encoding="utf-8")
+    return code_version(*imports_of_source(source))
+
+
+def record(notebook: str, parameters: dict[str, Any], *, inputs_dir: Path | str = ".") -> dict[str, Any]:
+    """Flat ``provenance.<notebook>.*`` measures to store beside a notebook's results; the inputs
+    this process read (``gedig.util.inputs``) go to ``<notebook>.inputs.json`` with their digests."""
+    key = f"provenance.{notebook}"
+    versions = {name: metadata.version(name) for name in ("torch", "transformers", "numpy", "networkx")}
+    read = {str(p): file_digest(p) for p in noted()}
+    atomic_write_text(json.dumps(read, indent=1, sort_keys=True), Path(inputs_dir) / f"{notebook}.inputs.json")
+    out: dict[str, Any] = {
+        f"{key}.gedig": __version__,
+        f"{key}.code_version": chapter_code_version(notebook),
+        f"{key}.package_version": package_version(),
+        f"{key}.git_commit": git_commit(),
+        f"{key}.executed_at": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        f"{key}.python": platform.python_version(),
+        f"{key}.parameters": repr(parameters),
+        f"{key}.inputs_read": len(read),
+    }
+    out.update({f"{key}.{k}": v for k, v in versions.items()})
+    return out

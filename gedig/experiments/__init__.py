@@ -1,0 +1,1 @@
+"""Experiments: F-regularised fine-tuning of one arm, sweeps of arms, and grid files."""

@@ -1,0 +1,1 @@
+"""Figures: static (matplotlib), interactive (Plotly), and the head explorer."""

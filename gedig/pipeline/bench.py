@@ -1,0 +1,248 @@
+"""Benchmark: the batched gauge against the networkx reference, on synthetic and real attention."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import torch
+
+from ..errors import GedigError
+from ..gauge.batched import gauge
+from ..gauge.config import GaugeConfig
+from ..gauge.reference import reference_gauge
+from ..models.attention import extract, plan_batches
+from ..models.corpora import load_texts
+from ..models.loading import load_model
+
+
+def _synthetic(L: int, n: int, seed: int) -> torch.Tensor:
+    """Softmax attention with a spread of sharpness, like real heads."""
+    g = torch.Generator().manual_seed(seed)
+    temp = torch.empty(n, 1, 1, dtype=torch.float64).uniform_(0.5, 4.0, generator=g)
+    return torch.softmax(torch.randn(n, L, L, dtype=torch.float64, generator=g) * temp, -1)
+
+
+def _time_batched(
+    attn: torch.Tensor, mask: torch.Tensor | None, causal: bool, cfg: GaugeConfig, repeats: int = 3
+) -> tuple[float, np.ndarray]:
+    gauge(attn[:4], None if mask is None else mask[:4], causal=causal, config=cfg)  # warm-up
+    best, F = float("inf"), None
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        F = gauge(attn, mask, causal=causal, config=cfg).F
+        best = min(best, time.perf_counter() - t0)
+    return best, F.reshape(-1).cpu().numpy()
+
+
+def _time_reference(mats: list[np.ndarray], cfg: GaugeConfig, causal: bool) -> tuple[float, np.ndarray]:
+    t0 = time.perf_counter()
+    F = np.array([reference_gauge(m, causal=causal, config=cfg)["F"] for m in mats])
+    return time.perf_counter() - t0, F
+
+
+def lean_networkx_F(A: np.ndarray, *, lam: float = 0.5, gamma: float = 0.5, q: float = 0.9) -> float:
+    """The ``published`` gauge of one matrix as a user would write the author's algorithm with
+    networkx: no subgraph views, one BFS per node of the largest component. The fair speed baseline
+    (``gedig.reference`` is written for clarity as the tests' oracle, and is 2–4× slower)."""
+    L = A.shape[0]
+    src, dst = np.nonzero(A > np.quantile(A, q))
+    G = nx.Graph()
+    G.add_nodes_from(range(L))
+    G.add_edges_from(zip(src.tolist(), dst.tolist(), strict=True))
+    w = A[A > 1e-10]
+    p = w / w.sum()
+    delta_h = float(-(p * np.log(p)).sum() / np.log(w.size)) if w.size > 1 else 0.0
+    comp = max(nx.connected_components(G), key=lambda c: (len(c), -min(c)))
+    n = len(comp)
+    delta_sp = 0.0
+    if n > 1:
+        total = sum(sum(nx.single_source_shortest_path_length(G, u).values()) for u in comp)
+        delta_sp = n * (n - 1) / total
+    return len(src) / L**2 - lam * (delta_h + gamma * delta_sp)
+
+
+def _time_lean(mats: list[np.ndarray], cfg: GaugeConfig) -> tuple[float, np.ndarray]:
+    published = GaugeConfig.published()
+    fields = ("sp", "entropy_norm", "entropy_floor", "mask_causal", "tau")
+    if any(getattr(cfg, f) != getattr(published, f) for f in fields):
+        raise GedigError("the lean networkx comparison implements the published preset's terms only (any λ, γ, q)")
+    t0 = time.perf_counter()
+    F = np.array([lean_networkx_F(m, lam=cfg.lam, gamma=cfg.gamma, q=cfg.q) for m in mats])
+    return time.perf_counter() - t0, F
+
+
+def bench_synthetic(
+    lengths: Sequence[int] = (16, 32, 64, 128), *, n_heads: int = 2000, n_ref: int = 40, config: GaugeConfig | None = None, seed: int = 0
+) -> pd.DataFrame:
+    """Time per head of the batched gauge (n_heads matrices) and the reference (n_ref of them)."""
+    cfg = config or GaugeConfig.published()
+    rows = []
+    for L in lengths:
+        attn = _synthetic(L, n_heads, seed + L)
+        t_b, F_b = _time_batched(attn, None, False, cfg)
+        mats = [attn[i].numpy() for i in range(n_ref)]
+        t_r, F_r = _time_reference(mats, cfg, False)
+        t_l, F_l = _time_lean(mats, cfg)
+        rows.append(
+            {
+                "case": f"synthetic L={L}",
+                "heads": n_heads,
+                "batched_ms_per_head": 1e3 * t_b / n_heads,
+                "lean_nx_ms_per_head": 1e3 * t_l / n_ref,
+                "speedup_vs_lean_nx": (t_l / n_ref) / (t_b / n_heads),
+                "reference_ms_per_head": 1e3 * t_r / n_ref,
+                "speedup": (t_r / n_ref) / (t_b / n_heads),
+                "max_abs_dF": float(max(np.abs(F_b[:n_ref] - F_r).max(), np.abs(F_l - F_r).max())),
+                "gauge_share_of_forward": float("nan"),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def bench_model(
+    name: str,
+    *,
+    n_texts: int = 200,
+    n_ref: int = 300,
+    batch_size: int = 16,
+    repeats: int = 3,
+    config: GaugeConfig | None = None,
+    seed: int = 0,
+) -> dict[str, float | str]:
+    """Forward time, batched gauge time and reference time on a model's real attention.
+
+    The corpus is scored ``repeats`` times, as ``score`` does it (a forward pass, then the gauge,
+    batch by batch), and each total is the best of those passes, as ``timeit`` reports: the
+    least disturbed by other work on the machine.
+    """
+    cfg = config or GaugeConfig.published()
+    model = load_model(name)
+    texts = load_texts("wiki-summaries", n=n_texts, seed=seed)
+    plan = plan_batches(model, texts, batch_size=batch_size, max_length=256)
+    extract(model, texts, plan[0], max_length=256)  # warm-up
+    t_fwd = t_gauge = float("inf")
+    for _ in range(max(1, repeats)):
+        fwd = gau = 0.0
+        batches = []
+        for index in plan:
+            t0 = time.perf_counter()
+            batch = extract(model, texts, index, max_length=256)
+            fwd += time.perf_counter() - t0
+            t0 = time.perf_counter()
+            F = gauge(batch.attn, batch.mask[:, None, None, :], causal=model.causal, config=cfg).F
+            gau += time.perf_counter() - t0
+            batches.append((batch, F))
+        t_fwd, t_gauge = min(t_fwd, fwd), min(t_gauge, gau)
+    heads = [
+        (b, i, layer, h)
+        for b, (batch, _) in enumerate(batches)
+        for i in range(len(batch.index))
+        for layer in range(model.n_layers)
+        for h in range(model.n_heads)
+    ]
+    total_heads = len(heads)
+    rng = np.random.default_rng(seed)
+    sample = [heads[k] for k in rng.choice(total_heads, size=min(n_ref, total_heads), replace=False)]
+    mats, ours = [], []
+    for b, i, layer, h in sample:
+        batch, F = batches[b]
+        n = int(batch.mask[i].sum())
+        mats.append(batch.attn[i, layer, h, :n, :n].double().cpu().numpy())
+        ours.append(float(F[i, layer, h]))
+    t_ref, F_ref = _time_reference(mats, cfg, model.causal)
+    t_lean, F_lean = _time_lean(mats, cfg)
+    return {
+        "case": f"{name} ({n_texts} texts)",
+        "heads": total_heads,
+        "batched_ms_per_head": 1e3 * t_gauge / total_heads,
+        "lean_nx_ms_per_head": 1e3 * t_lean / len(sample),
+        "speedup_vs_lean_nx": (t_lean / len(sample)) / (t_gauge / total_heads),
+        "reference_ms_per_head": 1e3 * t_ref / len(sample),
+        "speedup": (t_ref / len(sample)) / (t_gauge / total_heads),
+        "max_abs_dF": float(max(np.abs(np.asarray(ours) - F_ref).max(), np.abs(F_lean - F_ref).max())),
+        "gauge_share_of_forward": t_gauge / t_fwd,
+        "forward_s": t_fwd,
+        "gauge_s": t_gauge,
+    }
+
+
+def bench_configs(
+    name: str = "minilm-l6", *, n_texts: int = 100, n_configs: int = 8, repeats: int = 3, seed: int = 0
+) -> dict[str, float | str]:
+    """Wall time of one list-config ``score`` (one forward pass per batch, N gauges) against N
+    uncached single-config calls on the same texts (best of ``repeats`` each)."""
+    from .scoring import score
+
+    model = load_model(name)
+    texts = load_texts("wiki-summaries", n=n_texts, seed=seed)
+    qs = np.linspace(0.8, 0.95, n_configs // 2)
+    configs = [GaugeConfig.published(q=float(q)) for q in qs] + [GaugeConfig.as_written(q=float(q)) for q in qs]
+    configs = configs[:n_configs]
+    t_list = t_single = float("inf")
+    for _ in range(max(1, repeats)):
+        t0 = time.perf_counter()
+        score(model, texts, config=configs, cache=False, progress=False)
+        t_list = min(t_list, time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        for cfg in configs:
+            score(model, texts, config=cfg, cache=False, progress=False)
+        t_single = min(t_single, time.perf_counter() - t0)
+    return {
+        "case": f"{name}: {n_configs} configs, {n_texts} texts",
+        "list_s": t_list,
+        "single_calls_s": t_single,
+        "list_over_single": t_list / t_single,
+    }
+
+
+def bench_ray_sweep(*, n_runs: int = 4, workers: int = 2) -> dict[str, float | str]:
+    """Wall time of ``n_runs`` tiny fine-tuning runs (n_train 32, 1 epoch) on a local Ray cluster
+    of ``workers`` CPUs (one CPU and one torch thread per run) against the local executor with as
+    many torch threads as workers, each in a fresh folder; Ray's start-up is timed apart."""
+    import tempfile
+    from pathlib import Path
+
+    from ..experiments.sweep import run_sweep
+    from ..experiments.training import Protocol
+    from .cluster import connect
+
+    protocol = Protocol(n_train=32, n_eval=16, epochs=1, batch_size=16, eval_batch_size=16, max_length=48)
+    seeds = list(range(1, n_runs // 2 + 1))
+    with tempfile.TemporaryDirectory() as tmp:
+        threads = torch.get_num_threads()
+        torch.set_num_threads(workers)
+        t0 = time.perf_counter()
+        run_sweep(protocol, [0, 0.1], seeds, control_alpha=None, out_dir=Path(tmp) / "local", device="cpu", progress=False)
+        t_local = time.perf_counter() - t0
+        torch.set_num_threads(threads)
+        t0 = time.perf_counter()
+        connect(num_cpus=workers)
+        t_start = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        run_sweep(protocol, [0, 0.1], seeds, control_alpha=None, out_dir=Path(tmp) / "ray", executor="ray", progress=False)
+        t_ray = time.perf_counter() - t0
+    return {
+        "case": f"{n_runs} tiny runs, {workers} Ray workers",
+        "local_s": t_local,
+        "ray_s": t_ray,
+        "ray_startup_s": t_start,
+        "speedup": t_local / t_ray,
+    }
+
+
+def run_bench(
+    models: Sequence[str] = ("minilm-l6", "smollm2-135m"),
+    *,
+    n_texts: int = 200,
+    lengths: Sequence[int] = (16, 32, 64, 128),
+    n_heads: int = 2000,
+) -> pd.DataFrame:
+    """The full benchmark table: synthetic lengths, then each model."""
+    table = bench_synthetic(lengths, n_heads=n_heads)
+    model_rows = [bench_model(m, n_texts=n_texts) for m in models]
+    config_rows = [bench_configs(m, n_texts=min(n_texts, 100)) for m in models[:1]]
+    return pd.concat([table, pd.DataFrame(model_rows), pd.DataFrame(config_rows)], ignore_index=True)
