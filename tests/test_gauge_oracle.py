@@ -186,7 +186,7 @@ def test_order_statistics_agree_on_and_off_the_cpu_path(dtype, rng):
 @pytest.mark.parametrize("kind", FAMILIES)
 def test_bench_lean_networkx_baseline_is_the_same_gauge(kind, rng):
     """The benchmark's speed baseline computes the published gauge too (else its speed-up means nothing)."""
-    from gedig.pipeline.bench import lean_networkx_F
+    from gedig.bench import lean_networkx_F
 
     for L in (2, 5, 17, 40):
         A = family(kind, L, rng)

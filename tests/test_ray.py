@@ -24,7 +24,7 @@ TIMING = ("train_seconds",)
 
 @pytest.fixture(scope="module")
 def cluster():
-    from gedig.pipeline.cluster import connect
+    from gedig.util.cluster import connect
 
     resources = connect(num_cpus=2)
     yield resources

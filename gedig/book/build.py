@@ -100,6 +100,8 @@ def stale_reasons(stamp: dict[str, Any], now: dict[str, Any]) -> list[str]:
         named = [f"{mod} changed" for mod in sorted(set(before) & set(after)) if before[mod] != after[mod]]
         named += [f"it now imports {mod}" for mod in sorted(set(after) - set(before))]
         named += [f"it no longer imports {mod}" for mod in sorted(set(before) - set(after))]
+        if len(named) > 6:
+            named = [*named[:5], f"and {len(named) - 5} more modules"]
         why += named or ["the gedig code it imports changed"]
     for lib, version in now["libraries"].items():
         if stamp.get("libraries", {}).get(lib) != version:

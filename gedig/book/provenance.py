@@ -11,7 +11,6 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
 from ..util.inputs import noted
 from ..util.io import atomic_write_text
 from ..util.paths import NOTEBOOK_DIR, PACKAGE, ROOT
@@ -46,7 +45,7 @@ def record(notebook: str, parameters: dict[str, Any], *, inputs_dir: Path | str 
     read = {str(p): file_digest(p) for p in noted()}
     atomic_write_text(json.dumps(read, indent=1, sort_keys=True), Path(inputs_dir) / f"{notebook}.inputs.json")
     out: dict[str, Any] = {
-        f"{key}.gedig": __version__,
+        f"{key}.gedig": metadata.version("gedig"),
         f"{key}.code_version": chapter_code_version(notebook),
         f"{key}.package_version": package_version(),
         f"{key}.git_commit": git_commit(),

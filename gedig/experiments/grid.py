@@ -148,7 +148,7 @@ def run_grid(
     """Every protocol of the grid through ``run_sweep``; one table of runs, with model and task."""
     check_reachable(grid)
     if executor == "ray":
-        from ..pipeline.cluster import connect
+        from ..util.cluster import connect
 
         connect(address)  # an unreachable cluster is an error before any run starts
     frames = []

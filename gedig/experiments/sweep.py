@@ -185,7 +185,7 @@ def run_arms_on_ray(
     device: str = "auto",
 ) -> tuple[dict[Arm, dict[str, Any]], dict[Arm, str]]:
     """Run every arm as one Ray task; write each record as it arrives. Returns (records, failures)."""
-    from ..pipeline.cluster import connect, pinned, placement, ray_module
+    from ..util.cluster import connect, pinned, placement, ray_module
 
     ray = ray_module()
     resources = connect(address)

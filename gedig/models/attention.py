@@ -53,6 +53,8 @@ def extract(model: LoadedModel, texts: Sequence[str], index: list[int], *, max_l
     if not out.attentions or out.attentions[0] is None:
         raise GedigError(f"model {model.name!r} returned no attention weights (it must run with eager attention)")
     attn = torch.stack(out.attentions, dim=1)  # (B, layers, heads, L, L)
+    if attn.dtype in (torch.float16, torch.bfloat16):
+        attn = attn.float()  # exact: every half-precision value is a float32 value, and the gauge reads float32
     return AttentionBatch(index=list(index), attn=attn, mask=enc["attention_mask"].bool())
 
 

@@ -32,6 +32,7 @@ class LoadedModel:
     n_layers: int
     n_heads: int
     device: torch.device
+    dtype: str = "float32"
 
     def __repr__(self) -> str:
         kind = "causal" if self.causal else "bidirectional"
@@ -63,7 +64,21 @@ def load_tokenizer(name: str) -> Any:
     return prepare_tokenizer(from_source(AutoTokenizer.from_pretrained, source, hub=hub, name=base, alternatives=", ".join(EMBEDDED)))
 
 
-def load_model(name: str, *, device: str | torch.device = "auto", dtype: torch.dtype | None = None) -> LoadedModel:
+DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+
+
+def torch_dtype(dtype: str | torch.dtype | None) -> torch.dtype:
+    """'float32', 'bfloat16' or 'float16' (or the torch dtype itself) as a torch dtype; None is float32."""
+    if dtype is None:
+        return torch.float32
+    if isinstance(dtype, torch.dtype) and dtype in DTYPES.values():
+        return dtype
+    if isinstance(dtype, str) and dtype in DTYPES:
+        return DTYPES[dtype]
+    raise GedigError(f"dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
+
+
+def load_model(name: str, *, device: str | torch.device = "auto", dtype: str | torch.dtype | None = None) -> LoadedModel:
     """Load ``name`` for attention extraction.
 
     ``name`` is an embedded stand-in (``minilm-l6``, ``smollm2-135m``), a local model folder, or a
@@ -80,7 +95,7 @@ def load_model(name: str, *, device: str | torch.device = "auto", dtype: torch.d
     dev = resolve_device(device)
     source, hub = resolve_source(base)
     alternatives = ", ".join(EMBEDDED)
-    dtype = dtype or torch.float32
+    dtype = torch_dtype(dtype)
     hf_logging.disable_progress_bar()  # loading bars would clutter notebooks; our own bars show progress
     try:
         tokenizer = from_source(AutoTokenizer.from_pretrained, source, hub=hub, name=base, alternatives=alternatives)
@@ -110,4 +125,14 @@ def load_model(name: str, *, device: str | torch.device = "auto", dtype: torch.d
     n_layers = getattr(cfg, "num_hidden_layers", None) or cfg.n_layer
     n_heads = getattr(cfg, "num_attention_heads", None) or cfg.n_head
     causal = _detect_causal(model, tokenizer, dev)
-    return LoadedModel(name=name, model=model, tokenizer=tokenizer, causal=causal, n_layers=int(n_layers), n_heads=int(n_heads), device=dev)
+    dtype_name = next(k for k, v in DTYPES.items() if v == dtype)
+    return LoadedModel(
+        name=name,
+        model=model,
+        tokenizer=tokenizer,
+        causal=causal,
+        n_layers=int(n_layers),
+        n_heads=int(n_heads),
+        device=dev,
+        dtype=dtype_name,
+    )

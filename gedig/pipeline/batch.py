@@ -42,9 +42,11 @@ class ScoreSpec:
     seed: int
     batch_size: int
     max_length: int
+    dtype: str = "float32"
+    """The dtype the model runs in (bfloat16 or float16 for the 8B models): it moves the attention."""
 
     def key_payload(self, texts: Sequence[str]) -> dict[str, object]:
-        return {
+        payload: dict[str, object] = {
             "model": self.model,
             "config": {"name": self.config.name, **canonical(self.config)},
             "baselines": list(self.baselines),
@@ -54,6 +56,9 @@ class ScoreSpec:
             "texts": list(texts),
             "code": scoring_version(),
         }
+        if self.dtype != "float32":
+            payload["dtype"] = self.dtype
+        return payload
 
 
 def baseline_stack(kind: str, batch: AttentionBatch, shape: tuple[int, int], seed: int, causal: bool, model_causal: bool) -> torch.Tensor:

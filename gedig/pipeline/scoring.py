@@ -18,7 +18,7 @@ from ..gauge.baselines import ALL_BASELINES, BASELINES
 from ..gauge.config import GaugeConfig
 from ..models.attention import check_texts, plan_batches
 from ..models.devices import resolve_device
-from ..models.loading import LoadedModel, load_model, load_tokenizer
+from ..models.loading import DTYPES, LoadedModel, load_model, load_tokenizer, torch_dtype
 from ..util.allocator import tune_allocator
 from ..util.keys import key_of
 from .batch import ScoreSpec, gauge_batch, scoring_version
@@ -71,6 +71,7 @@ def score(
     batch_size: int = 16,
     max_length: int = 256,
     device: str = "auto",
+    dtype: str | None = None,
     cache: bool = True,
     progress: bool = True,
     executor: str = "local",
@@ -88,11 +89,15 @@ def score(
     (``BASELINES``), the structure-preserving nulls ``permuted`` and ``entropy_matched`` are built
     from each head's own weights.
 
+    ``dtype`` ('float32' by default; 'bfloat16' or 'float16' for large models on a GPU) is the
+    dtype the model runs in, and part of the table's key; the gauge reads the attention exactly as
+    float32. A loaded model brings its own.
+
     ``config`` may be a list: the model then runs once per batch and every configuration is gauged
     on the same attention. The result is a list of tables in the same order, each equal to (and
     cached under the same key as) a single-configuration call.
 
-    ``executor="ray"`` shards the batch plan over Ray actors (``gedig.distributed``), one model copy
+    ``executor="ray"`` shards the batch plan over Ray actors (``gedig.pipeline.distributed``), one model copy
     each and one actor per GPU where the cluster has GPUs, on the cluster at ``address`` (a local
     one of this machine's cores when None). It writes the same parts and cache entries as the local
     path; its tables agree with the local path's by ``gedig.agreement``'s contract (float32
@@ -112,8 +117,22 @@ def score(
         if kind not in ALL_BASELINES:
             raise GedigError(f"unknown baseline kind {kind!r}; choose from {', '.join(ALL_BASELINES)}")
     name = model.name if isinstance(model, LoadedModel) else model
+    if isinstance(model, LoadedModel):
+        if dtype is not None and torch_dtype(dtype) != torch_dtype(model.dtype):
+            raise GedigError(f"dtype {dtype!r} differs from the loaded model's {model.dtype!r}; load it in that dtype instead")
+        dtype_name = model.dtype
+    else:
+        dtype_name = next(k for k, v in DTYPES.items() if v == torch_dtype(dtype))
     specs = [
-        ScoreSpec(model=name, config=c, baselines=baselines, seed=int(seed), batch_size=int(batch_size), max_length=int(max_length))
+        ScoreSpec(
+            model=name,
+            config=c,
+            baselines=baselines,
+            seed=int(seed),
+            batch_size=int(batch_size),
+            max_length=int(max_length),
+            dtype=dtype_name,
+        )
         for c in configs
     ]
     store = _Store(specs, texts, cache)
@@ -129,7 +148,7 @@ def score(
 
 
 def _score_locally(model, name, texts, specs, store, todo, tables, device, progress, configs) -> None:
-    loaded = model if isinstance(model, LoadedModel) else load_model(model, device=device)
+    loaded = model if isinstance(model, LoadedModel) else load_model(model, device=device, dtype=specs[0].dtype)
     plan = plan_batches(loaded, texts, batch_size=specs[0].batch_size, max_length=specs[0].max_length)
     frames: dict[int, list[pd.DataFrame]] = {i: [] for i in todo}
     label = configs[0].name if len(todo) == 1 else f"{len(todo)} configs"
@@ -154,7 +173,7 @@ def _score_on_ray(name, texts, specs, store, todo, tables, address, cpus_per_act
     """The Ray path of ``score``: the same plan, parts and cache entries; batches scored by actors."""
     from types import SimpleNamespace
 
-    from .cluster import score_batches_on_ray
+    from .distributed import score_batches_on_ray
 
     plan = plan_batches(
         SimpleNamespace(tokenizer=load_tokenizer(name)), texts, batch_size=specs[0].batch_size, max_length=specs[0].max_length

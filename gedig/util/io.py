@@ -84,7 +84,9 @@ def atomic_dir(target: Path, build: Callable[[Path], None]) -> Path:
     try:
         build(tmp)
         os.chmod(tmp, 0o777 & ~_umask())
-        if target.exists():
+        if target.is_symlink() or target.is_file():
+            target.unlink()  # a link to a shared copy (or a stray file) is replaced, never followed
+        elif target.exists():
             shutil.rmtree(target, ignore_errors=True)
         os.replace(tmp, target)
     finally:

@@ -93,15 +93,13 @@ def module_name(path: Path, root: Path) -> str:
 
 
 def _resolve(node: ast.ImportFrom | ast.Import, here: str, is_package: bool, known: set[str]) -> set[str]:
-    """The gedig modules an import statement brings in (a name may be a submodule or a package attribute)."""
+    """The gedig modules an import statement uses. ``import a.b`` and ``from a import b`` (b a
+    submodule) use a.b alone: the packages' ``__init__`` re-exports on the way compute nothing.
+    ``from a import name`` (name an attribute) uses a, the package's ``__init__`` included."""
     top = next(iter(known)).split(".")[0] if known else "gedig"
     out: set[str] = set()
     if isinstance(node, ast.Import):
-        for alias in node.names:
-            if alias.name == top or alias.name.startswith(top + "."):
-                parts = alias.name.split(".")
-                out |= {".".join(parts[: i + 1]) for i in range(len(parts))} & known
-        return out
+        return {alias.name for alias in node.names if alias.name in known}
     if node.level:
         base = here.split(".") if is_package else here.split(".")[:-1]
         base = base[: len(base) - (node.level - 1)]
@@ -110,13 +108,10 @@ def _resolve(node: ast.ImportFrom | ast.Import, here: str, is_package: bool, kno
         target = node.module or ""
     if not (target == top or target.startswith(top + ".")):
         return out
-    if target in known:
-        out.add(target)
     for alias in node.names:
         sub = f"{target}.{alias.name}"
-        if sub in known:
-            out.add(sub)
-    return out
+        out.add(sub if sub in known else target)
+    return out & known
 
 
 def read_module(path: Path, root: Path, known: set[str]) -> Module:

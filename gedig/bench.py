@@ -10,13 +10,13 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ..errors import GedigError
-from ..gauge.batched import gauge
-from ..gauge.config import GaugeConfig
-from ..gauge.reference import reference_gauge
-from ..models.attention import extract, plan_batches
-from ..models.corpora import load_texts
-from ..models.loading import load_model
+from .errors import GedigError
+from .gauge.batched import gauge
+from .gauge.config import GaugeConfig
+from .gauge.reference import reference_gauge
+from .models.attention import extract, plan_batches
+from .models.corpora import load_texts
+from .models.loading import load_model
 
 
 def _synthetic(L: int, n: int, seed: int) -> torch.Tensor:
@@ -175,7 +175,7 @@ def bench_configs(
 ) -> dict[str, float | str]:
     """Wall time of one list-config ``score`` (one forward pass per batch, N gauges) against N
     uncached single-config calls on the same texts (best of ``repeats`` each)."""
-    from .scoring import score
+    from .pipeline.scoring import score
 
     model = load_model(name)
     texts = load_texts("wiki-summaries", n=n_texts, seed=seed)
@@ -206,9 +206,9 @@ def bench_ray_sweep(*, n_runs: int = 4, workers: int = 2) -> dict[str, float | s
     import tempfile
     from pathlib import Path
 
-    from ..experiments.sweep import run_sweep
-    from ..experiments.training import Protocol
-    from .cluster import connect
+    from .experiments.sweep import run_sweep
+    from .experiments.training import Protocol
+    from .util.cluster import connect
 
     protocol = Protocol(n_train=32, n_eval=16, epochs=1, batch_size=16, eval_batch_size=16, max_length=48)
     seeds = list(range(1, n_runs // 2 + 1))
@@ -234,6 +234,31 @@ def bench_ray_sweep(*, n_runs: int = 4, workers: int = 2) -> dict[str, float | s
     }
 
 
+def bench_warm_cache(name: str = "minilm-l6", *, n_texts: int = 10, seed: int = 5) -> dict[str, float | str]:
+    """Seconds for a ``score`` call whose table is cached (in a temporary cache): the call reads
+    the table and loads no model."""
+    import os
+    import tempfile
+
+    from .pipeline.scoring import score
+
+    texts = load_texts("wiki-summaries", n=n_texts, seed=seed)
+    old = os.environ.get("GEDIG_CACHE")
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["GEDIG_CACHE"] = tmp
+        try:
+            score(name, texts, batch_size=4, progress=False)
+            t0 = time.perf_counter()
+            score(name, texts, batch_size=4, progress=False)
+            warm = time.perf_counter() - t0
+        finally:
+            if old is None:
+                os.environ.pop("GEDIG_CACHE", None)
+            else:
+                os.environ["GEDIG_CACHE"] = old
+    return {"case": f"{name}: cached score() call, {n_texts} texts", "warm_cache_s": warm}
+
+
 def run_bench(
     models: Sequence[str] = ("minilm-l6", "smollm2-135m"),
     *,
@@ -242,7 +267,11 @@ def run_bench(
     n_heads: int = 2000,
 ) -> pd.DataFrame:
     """The full benchmark table: synthetic lengths, then each model."""
+    from .util.allocator import tune_allocator
+
+    tune_allocator()
     table = bench_synthetic(lengths, n_heads=n_heads)
     model_rows = [bench_model(m, n_texts=n_texts) for m in models]
     config_rows = [bench_configs(m, n_texts=min(n_texts, 100)) for m in models[:1]]
-    return pd.concat([table, pd.DataFrame(model_rows), pd.DataFrame(config_rows)], ignore_index=True)
+    warm = [bench_warm_cache(models[0])]
+    return pd.concat([table, pd.DataFrame(model_rows), pd.DataFrame(config_rows), pd.DataFrame(warm)], ignore_index=True)
