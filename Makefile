@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup book book-ci h1 test lint bench claims-check claims-lock readme clean
+.PHONY: setup book book-ci book-paper h1 test lint bench claims-check claims-lock readme clean
 
 $(STAMP): requirements/base.txt requirements/lock.txt requirements/assets.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ book: setup
 
 book-ci: setup
 	$(PY) -m gedig book --size ci
+
+# the paper's own models and data: needs the Hugging Face hub (HF_TOKEN for Llama) and a GPU; a preflight checks first
+book-paper: setup
+	$(PY) -m gedig book --size paper
 
 h1: setup
 	$(PY) -m gedig score --model minilm-l6 --model smollm2-135m --corpus wiki-summaries --n 200 --preset published

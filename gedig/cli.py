@@ -10,12 +10,13 @@ from pathlib import Path
 import pandas as pd
 
 from . import __version__
-from .book.build import BookInterrupted
+from .book.build import BookInterrupted, PreflightFailed
+from .book.profiles import PROFILES
 from .errors import GedigError
 from .gauge.baselines import ALL_BASELINES, BASELINES
 from .gauge.config import PRESETS, GaugeConfig
+from .models.assets import EMBEDDED
 from .models.corpora import CORPORA, load_texts
-from .models.loading import EMBEDDED
 
 H1_COLUMNS = ["baseline", "F_real", "F_base", "dF", "dF_std", "win_rate", "d_pooled", "d_z", "p_t", "p_wilcoxon", "ci_low", "ci_high"]
 
@@ -65,6 +66,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
                 seed=args.seed,
                 batch_size=args.batch_size,
                 device=args.device,
+                dtype=args.dtype,
                 cache=not args.no_cache,
                 progress=not args.quiet,
             )
@@ -125,14 +127,15 @@ def _cmd_book(args: argparse.Namespace) -> int:
 
     force = True if args.force == [] else (args.force or False)
     overrides = {"06_f_regularization": {"reuse_stale": True}} if args.reuse_stale else None
+    site = Path(args.site) if args.site else ROOT
     if args.execute_only:
-        execute(size=args.size, force=force, only=args.only, overrides=overrides)
+        execute(size=args.size, force=force, only=args.only, overrides=overrides, site=site)
         return 0
-    report = build(size=args.size, force=force, only=args.only, overrides=overrides)
+    report = build(size=args.size, force=force, only=args.only, overrides=overrides, site=site)
     if report.get("not_current"):
         return 0
     try:  # a measurement, not a gate: the report is printed, the build stands
-        print(check(ROOT, args.size).markdown())
+        print(check(site, args.size).markdown())
     except GedigError as exc:
         print(f"[claims] not checked against the lock: {exc}", file=sys.stderr)
     return 0
@@ -177,6 +180,26 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     )
     cols = [c for c in ("model", "task", "control", "alpha", "seed", "accuracy", "final_F_author", "train_seconds") if c in runs.columns]
     print(runs[cols].to_string(index=False))
+    return 0
+
+
+def _cmd_preflight(args: argparse.Namespace) -> int:
+    from .book import preflight
+    from .book.profiles import get as get_profile
+
+    profile = get_profile(args.size)
+    report = preflight.local_hub_check(profile) if profile.name == "paper-tiny" else preflight.run(profile, gpu_gb=args.gpu_memory)
+    print(report.text())
+    return 0 if report.ok else 2
+
+
+def _cmd_local_hub(args: argparse.Namespace) -> int:
+    from .models.localhub import build_local_hub
+
+    env = build_local_hub(args.folder)
+    print("# the local hub is built; point the Hugging Face libraries at it:")
+    for k, v in env.items():
+        print(f"export {k}={v}")
     return 0
 
 
@@ -228,6 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--max-chars", type=int, default=120)
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--device", default="auto")
+    p.add_argument("--dtype", default=None, choices=["float32", "bfloat16", "float16"], help="the model's dtype (bfloat16 for 8B models on a GPU)")
     p.add_argument("--out", default=None, help="write the full table (.parquet or .csv)")
     p.add_argument("--no-cache", action="store_true")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -243,7 +267,12 @@ def main(argv: list[str] | None = None) -> int:
     b.set_defaults(func=_cmd_bench)
 
     k = sub.add_parser("book", help="execute the notebooks, evaluate the claims and build the HTML book")
-    k.add_argument("--size", default="full", choices=["full", "ci"], help="full: default sizes; ci: small texts counts")
+    k.add_argument(
+        "--size",
+        default="full",
+        choices=list(PROFILES),
+        help="the book profile: full (stand-ins, the paper's counts), ci (stand-ins, small), paper (the paper's models; hub and GPU), paper-tiny (a local hub)",
+    )
     k.add_argument(
         "--force",
         nargs="*",
@@ -258,6 +287,7 @@ def main(argv: list[str] | None = None) -> int:
         help="keep fine-tuning runs made by other training code or data instead of running them again (chapter 6 marks them)",
     )
     k.add_argument("--execute-only", action="store_true", help="only execute the notebooks into book/executed (no claims, no HTML)")
+    k.add_argument("--site", default=None, help="build in this folder (a copy of the book's pages, see gedig.book.build.new_site); default: the repository")
     k.set_defaults(func=_cmd_book, model=[])
 
     c = sub.add_parser("claims", help="check the computed verdicts against the verdict lock, or update it")
@@ -265,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
     mode.add_argument("--check", action="store_true", help="exit 1 if any verdict differs from gedig/claims.lock.yml")
     mode.add_argument("--update", action="store_true", help="rewrite the lock's entry for --size and print the diff")
     mode.add_argument("--readme", action="store_true", help="rewrite the README's generated claims section from the lock")
-    c.add_argument("--size", default="ci", choices=["full", "ci"])
+    c.add_argument("--size", default="ci", choices=list(PROFILES))
     c.add_argument("--junit", default=None, help="also write JUnit XML, one test case per claim")
     c.add_argument("--site", default=None, help="the book folder whose book/executed/ holds the chapters (default: this repository)")
     c.set_defaults(func=_cmd_claims, model=[])
@@ -281,6 +311,17 @@ def main(argv: list[str] | None = None) -> int:
     w.add_argument("--quiet", action="store_true")
     w.add_argument("--reuse-stale", action="store_true", help="keep runs made by other training code or data (default: run them again)")
     w.set_defaults(func=_cmd_sweep, model=[])
+
+    f = sub.add_parser("preflight", help="check what a book profile needs (hub, gated access, GPU memory, disk) and estimate its run time")
+    f.add_argument("--size", default="paper", choices=list(PROFILES))
+    f.add_argument("--gpu-memory", type=float, default=None, help="plan for a GPU with this many GB free instead of this machine's")
+    f.set_defaults(func=_cmd_preflight, model=[])
+
+    h = sub.add_parser(
+        "local-hub", help="build tiny models under the paper's hub ids and tiny WikiText-2/GLUE in a local Hugging Face cache"
+    )
+    h.add_argument("folder", help="where to build it (hub/ and datasets/ inside)")
+    h.set_defaults(func=_cmd_local_hub, model=[])
 
     e = sub.add_parser("explore", help="write the head explorer as one self-contained HTML page (works offline)")
     e.add_argument("--model", action="append", help=f"model, repeatable (default: {', '.join(EMBEDDED)})")
@@ -300,6 +341,8 @@ def main(argv: list[str] | None = None) -> int:
     except BookInterrupted as exc:
         print(f"[book] {exc}", file=sys.stderr)
         return 130
+    except PreflightFailed:
+        return 2  # the report is already printed
     except KeyboardInterrupt:
         print("interrupted: finished work is kept in the cache; run the same command again to resume", file=sys.stderr)
         return 130

@@ -9,122 +9,169 @@
 # %% [markdown]
 # # 4. H2: a layer-wise transition? (Figure 2)
 #
+# **The question.** Does F rise toward 0 with depth, with a sharp jump after layer 0, as section
+# 5.3 reads Figure 2?
+#
 # Section 5.3 shows BERT's F per layer as boxplots with the random baseline's mean as a red dashed
 # line, and reads them as a transition: layer 0 at F ≈ −0.34 ("exploration"), a sharp rise to
 # ≈ −0.24 in layers 1–2, and a plateau near −0.25 from layer 3 on ("structure"). H2 states that
-# F rises toward 0 with depth. We redraw the figure for both stand-ins, test the depth trend
-# (Spearman ρ of F with the layer index, per-text layer means as replicates), find the largest
-# jump between adjacent layers, and set our per-layer values beside the paper's BERT values and the
-# author's per-layer Llama-3 and Phi-3 run.
+# F rises toward 0 with depth. We redraw the figure for every model this book binds to the paper's
+# systems, test the depth trend (Spearman ρ of F with the layer index, per-text layer means as
+# replicates), find the largest jump between adjacent layers, and set our per-layer values beside
+# the paper's BERT values and the author's per-layer Llama-3 and Phi-3 run.
 #
 # The paper's BERT magnitudes are close to what the author's *earlier* directed-ΔSP code gives
 # (its ΔSP is almost always 0), so the encoder is also scored with that preset.
 
 # %% tags=["parameters"]
-models = ["minilm-l6", "smollm2-135m"]
-extra_presets = {"minilm-l6": ["directed_sp"]}
-corpus = "wiki-summaries"
+profile = "full"
+extra_presets = {"bert": ["directed_sp"]}
 n_texts = 200
 seed = 0
+batch_sizes = {}  # texts per forward pass, by model (the paper profile sizes them from the GPU memory); 16 where unset
 
-# %%
+# %% tags=["hide-input"]
 import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import display
 
 import gedig
 from gedig import analysis
-from gedig.book.claims import write_measures
+from gedig.book.claims import chapter_verdicts, verdict_sentence, write_measures
+from gedig.book.profiles import TABLE2
+from gedig.book.profiles import get as get_profile
 from gedig.book.provenance import record
-from gedig.figures import interactive, plots
+from gedig.figures import interactive, page, plots
 from gedig.paper import PAPER_BERT_LAYERS, author_llm_by_layer
 
-texts = gedig.load_texts(corpus, n=n_texts, seed=seed)
-runs = {(m, "published"): gedig.score(m, texts, seed=seed) for m in models}
-for m, extra in extra_presets.items():
-    for p in extra:
-        runs[(m, p)] = gedig.score(m, texts, config=gedig.GaugeConfig.from_name(p), seed=seed)
+page.book_style()
+P = get_profile(profile)
+bound = P.bound(TABLE2)
+models = list(dict.fromkeys(bound.values()))
+texts = gedig.load_texts(P.corpus, n=n_texts, seed=seed)
+
+
+def opts(model):
+    """How each model is scored here: the seed, its dtype and batch size under this profile."""
+    return {"seed": seed, "dtype": P.dtypes.get(model.split("@")[0]), "batch_size": batch_sizes.get(model.split("@")[0], 16)}
+
+# %%
+runs = {(m, "published"): gedig.score(m, texts, **opts(m)) for m in models}
+for s, extra in extra_presets.items():
+    for p in extra if s in bound else []:
+        config = gedig.GaugeConfig.from_name(p)
+        runs[(bound[s], p)] = gedig.score(bound[s], texts, config=config, **opts(bound[s]))
 
 # %% [markdown]
 # ## Figure 2, per model
 
-# %%
+# %% tags=["hide-input"]
 for (m, p), df in runs.items():
-    plots.layer_boxplot(df, title=f"{m} [{p}]: F per layer ({df['text_id'].nunique()} texts × heads)")
-    plt.tight_layout()
+    fig, ax = plt.subplots(figsize=(9.5, 3.6))
+    plots.layer_boxplot(df, ax=ax, title=f"{P.model_label(m, among=TABLE2)} [{p}]")
+    display(page.figure(fig, f"F per layer for {P.model_label(m, among=TABLE2)} under the {p} gauge: every head of {df['text_id'].nunique()} texts (boxes), and the random baseline's mean (red dashed line), as in the paper's Figure 2."))
 
 # %% [markdown]
 # The same figure, interactive (an addition; the static one above is the one matched to the
 # paper): hover a point to see its head, its text and its value. The boxes use every text × head;
 # the points are a seeded sample of texts, which keeps the page small at full size.
 
-# %%
+# %% tags=["hide-input"]
 for m in models:
     df = runs[(m, "published")]
-    display(interactive.show(interactive.layer_figure(df, texts, seed=seed, title=f"{m} [published]: F per layer"), div_id=f"h2-layers-{m}"))
+    fragment = interactive.show(interactive.layer_figure(df, texts, seed=seed, title=f"{P.model_label(m, among=TABLE2)} [published]: F per layer"), div_id=f"h2-layers-{m.replace('/', '-')}")
+    display(page.plotly_figure(fragment, f"F per layer for {P.model_label(m, among=TABLE2)}, interactive: boxes over every head of {df['text_id'].nunique()} texts, points for a seeded sample of texts (hover for head, text and value)."))
 
 # %% [markdown]
-# ## Per-layer ΔF, win rate, depth trend and the largest jump
+# ## Depth trend and the largest jump
 
-# %%
+# %% tags=["remove-input"]
 layer_tables, measures = {}, {}
 for key, df in runs.items():
-    table, m = analysis.layer_transition(df)
-    layer_tables[key] = table
-    measures.update(m)
-pd.concat(layer_tables.values(), ignore_index=True)
-
-# %%
+    layer_tables[key], _ = analysis.layer_transition(df)
+for s, m in bound.items():  # each system reads its model's rows
+    for (model, _preset), df in runs.items():
+        if model == m:
+            measures.update(analysis.layer_transition(df.assign(model=s))[1])
 trend = pd.DataFrame(
     [
         {
-            "model": m,
+            "model": P.model_label(m, among=TABLE2),
             "preset": p,
-            "spearman_rho": measures[f"h2.{m}.{p}.spearman_rho"],
-            "spearman_p": measures[f"h2.{m}.{p}.spearman_p"],
-            "largest jump": f"layer {measures[f'h2.{m}.{p}.largest_jump_from_layer']} → {measures[f'h2.{m}.{p}.largest_jump_from_layer'] + 1}",
-            "jump size": measures[f"h2.{m}.{p}.largest_jump"],
-            "layer 0 lowest": measures[f"h2.{m}.{p}.layer0_lowest"],
-            "all layers ΔF > 0": measures[f"h2.{m}.{p}.all_layers_positive"],
+            "spearman ρ": table_m["spearman_rho"],
+            "largest jump": f"layer {table_m['largest_jump_from_layer']} → {table_m['largest_jump_from_layer'] + 1}",
+            "jump size": table_m["largest_jump"],
+            "layer 0 lowest": table_m["layer0_lowest"],
+            "ΔF > 0 in every layer": table_m["all_layers_positive"],
         }
-        for (m, p) in runs
+        for (m, p), df in runs.items()
+        for table_m in [{k.split(".")[-1]: v for k, v in analysis.layer_transition(df.assign(model="m"))[1].items() if k.count(".") == 3}]
     ]
 )
-trend
+display(page.table(trend, formats={"spearman ρ": "+.3f", "jump size": "+.4f"}, caption=f"H2 per model and preset: Spearman ρ of F with the layer index (per-text layer means of {len(texts)} texts)."))
+per_layer = pd.concat([t.assign(model=P.model_label(m, among=TABLE2), preset=p) for (m, p), t in layer_tables.items()], ignore_index=True)
+page.table(
+    per_layer[["model", "preset", "layer", "F_real", "F_base", "dF", "win_rate"]],
+    formats={"F_real": "+.4f", "F_base": "+.4f", "dF": "+.4f", "win_rate": ".3f"},
+    summary=f"Per-layer F, random baseline and ΔF for every model and preset ({len(per_layer)} rows; the figures above draw them)",
+)
 
 # %% [markdown]
 # ## Beside the paper's BERT values
 #
-# The paper gives three BERT levels; we plot them against the encoder stand-in's per-layer mean F
-# under the executed gauge and under the directed-ΔSP variant.
+# The paper gives three BERT levels; we plot them against the encoder's per-layer mean F under the
+# executed gauge and under the directed-ΔSP variant.
 
-# %%
-fig, ax = plt.subplots(figsize=(7, 3.5))
+# %% tags=["hide-input"]
+fig, ax = plt.subplots(figsize=(8, 3.6))
+encoder = bound.get("bert")
 for (m, p), t in layer_tables.items():
-    if m == "minilm-l6":
-        ax.plot(t["layer"], t["F_real"], marker="o", label=f"{m} [{p}]")
-paper_x = {"layer 0": [0], "layers 1–2": [1, 2], "layers 3+": [3, 4, 5]}
-for label, value in PAPER_BERT_LAYERS.items():
-    ax.plot(paper_x[label], [value] * len(paper_x[label]), color="black", linewidth=3, alpha=0.6)
+    if m == encoder:
+        ax.plot(t["layer"], t["F_real"], marker="o", label=f"{P.model_label(m, among=TABLE2)} [{p}]")
+paper_x = {"layer 0": [0], "layers 1–2": [1, 2], "layers 3+": list(range(3, max(4, int(per_layer["layer"].max()) + 1)))}
+for name, value in PAPER_BERT_LAYERS.items():
+    ax.plot(paper_x[name], [value] * len(paper_x[name]), color="black", linewidth=3, alpha=0.6)
 ax.plot([], [], color="black", linewidth=3, alpha=0.6, label="paper, BERT (section 5.3)")
 ax.set_xlabel("layer")
 ax.set_ylabel("mean F")
-ax.legend(fontsize=8)
+ax.legend()
+page.figure(fig, f"Mean F per layer of {P.label('bert')} over {len(texts)} texts, under the executed gauge and the directed-ΔSP variant, beside the three levels the paper gives for BERT (black bars).")
 
 # %% [markdown]
 # ## Beside the author's per-layer LLM run
 #
 # The author's executed notebook stored per-layer ΔF (vs random) for Phi-3, Llama-3 and Llama-3.1
-# (32 layers each). On a relative-depth axis, next to our causal stand-in:
+# (32 layers each). On a relative-depth axis, next to our models:
 
-# %%
+# %% tags=["hide-input"]
 author = author_llm_by_layer()
 frames = {f"author: {name}": g for name, g in author.groupby("model")}
 for (m, p), t in layer_tables.items():
     if p == "published":
-        frames[f"ours: {m}"] = t
-plots.depth_profile(frames, value="dF", title="ΔF vs random by relative depth")
+        frames[f"ours: {P.model_label(m, among=TABLE2)}"] = t
+fig, ax = plt.subplots(figsize=(9.5, 4))
+plots.depth_profile(frames, value="dF", ax=ax, title="ΔF vs random by relative depth")
+ax.set_ylabel("ΔF vs random")
+page.figure(fig, f"Per-layer ΔF against random on a relative-depth axis: the author's stored 32-layer runs (63 texts each) and ours ({len(texts)} texts).")
 
-# %%
-parameters = {"models": models, "extra_presets": extra_presets, "corpus": corpus, "n_texts": n_texts, "seed": seed}
-write_measures({**measures, **record("04_h2_layer_transition", parameters)}, "04_h2_layer_transition.json")
+# %% tags=["remove-input"]
+parameters = {"profile": profile, "batch_sizes": batch_sizes, "extra_presets": extra_presets, "n_texts": n_texts, "seed": seed}
+measures.update(record("04_h2_layer_transition", parameters))
+write_measures(measures, "04_h2_layer_transition.json")
+verdicts = chapter_verdicts(measures, "04_h2_layer_transition")
+pair = [s for s in ("bert", "gpt2") if s in bound]
+rhos = "; ".join(f"{P.label(s)}: ρ = {page.fmt(measures[f'h2.{s}.published.spearman_rho'], '+.3f')}" for s in pair)
+b = "bert" if "bert" in bound else None
+first = ""
+if b:
+    first = (
+        f"For {P.label('bert')}, layer 0 is {'the lowest' if measures['h2.bert.published.layer0_lowest'] else 'not the lowest'} "
+        f"(F = {page.fmt(measures['h2.bert.published.layer0.F'])} against the paper's −0.34), and the largest rise is from layer "
+        f"{measures['h2.bert.published.largest_jump_from_layer']}."
+    )
+page.takeaway(
+    f"On {len(texts)} texts, the depth trend of F is {rhos}.",
+    first,
+    verdict_sentence(verdicts),
+    "Chapter 5 asks whether the heads of one layer differ.",
+)

@@ -12,9 +12,10 @@ import xml.etree.ElementTree as ET
 import nbformat
 import pytest
 
-from gedig.book.build import NOTEBOOKS, SIZES, build, new_site
+from gedig.book.build import NOTEBOOKS, build, new_site
 from gedig.book.claims import OURS_WORDS, VERDICTS, evaluate, load_measures, load_registry
 from gedig.book.lock import check
+from gedig.book.profiles import get as get_profile
 from gedig.cli import main
 
 pytestmark = pytest.mark.slow
@@ -34,10 +35,11 @@ def test_notebook_executed_without_errors_and_with_figures(site, name):
     nb = nbformat.read(site / "book" / "executed" / f"{name}.ipynb", as_version=4)
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert not [o for o in outputs if o.get("output_type") == "error"]
-    assert any("image/png" in o.get("data", {}) for o in outputs), f"{name} produced no figure"
+    html = "".join(str(o.get("data", {}).get("text/html", "")) for o in outputs)
+    assert '<figure class="gedig-figure' in html and "<figcaption>" in html, f"{name} produced no captioned figure"
     tags = [t for c in nb.cells for t in c.get("metadata", {}).get("tags", [])]
-    assert "parameters" in tags
-    assert ("injected-parameters" in tags) == bool(SIZES["ci"].get(name)), "CI-size parameters were not injected"
+    assert "parameters" in tags and "injected-parameters" in tags, "the profile's parameters were not injected"
+    assert "gedig-size" in tags, "the page does not say which build it is"
     measures = json.loads((site / "book" / "executed" / f"{name}.json").read_text())
     assert measures[f"provenance.{name}.code_version"] and measures[f"provenance.{name}.parameters"]
 
@@ -217,7 +219,7 @@ def test_explorer_shows_the_gauge_of_the_head_the_reader_picks(site):
 
     assert CHROMIUM, "CI must install Debian's chromium (see .ci/run)"
     page_file = site / "_build" / "html" / "book" / "executed" / "08_explore_heads.html"
-    ci = SIZES["ci"]["08_explore_heads"]
+    ci = get_profile("ci").chapters["08_explore_heads"]
     cfg = ExplorerConfig(n_wiki=ci["n_wiki"], n_reviews=ci["n_reviews"], qs=tuple(ci["qs"]))
     texts = [t for _, t in cfg.texts()]
     pick = {"model": "1", "text": str(len(texts) - 2), "layer": "7", "head": "5", "preset": "as_written", "threshold": "q = 0.7"}
@@ -248,3 +250,96 @@ def test_explorer_shows_the_gauge_of_the_head_the_reader_picks(site):
         assert abs(value - float(getattr(r, term))) <= 1e-6, f"{term}: page {value} vs gauge {float(getattr(r, term))}"
     assert n_edges == n_marked == int(r.n_edges)
     assert shown["F"] != float(first_f), "the selection did not change the displayed head"
+
+
+SCREENSHOTS = ("07_what_f_measures", "claims")
+READER_JS = """() => {
+    const out = {takeaway: null, wide: [], uncaptioned: [], reprs: false};
+    const adm = [...document.querySelectorAll('.admonition')].find(a => (a.querySelector('.admonition-title') || {}).textContent?.trim() === 'Takeaway');
+    out.takeaway = adm ? adm.textContent : null;
+    for (const el of document.querySelectorAll('.cell_output > *, .cell_output .output > *, .cell_output table, .cell_output pre, article .pst-scrollable-table-container')) {
+        if (el.closest('details')) continue;  // a dropdown may scroll sideways
+        if (el.scrollWidth > el.clientWidth + 2) out.wide.push(`${el.tagName}.${el.className}: ${el.scrollWidth} > ${el.clientWidth}: ${(el.textContent || '').trim().slice(0, 60)}`);
+    }
+    for (const fig of document.querySelectorAll('article .cell_output img, article .plotly-graph-div')) {
+        const holder = fig.closest('figure');
+        if (!holder || !holder.querySelector('figcaption') || !holder.querySelector('figcaption').textContent.trim()) out.uncaptioned.push(fig.getAttribute('alt') || fig.id || fig.tagName);
+    }
+    const text = document.body.innerText;
+    out.reprs = text.includes('<matplotlib.') || text.includes('<Axes:');
+    return out;
+}"""
+
+
+@pytest.mark.skipif(CHROMIUM is None and os.environ.get("CI") != "true", reason="Debian chromium not installed (CI installs it)")
+def test_every_page_tells_its_reader_at_1280_px(site):
+    """At 1280 × 900: every chapter ends on a Takeaway admonition with a number in it, no output or
+    table is wider than its box (a dropdown may scroll), every figure has a caption, no object repr
+    is printed, and the first page's tallies add up to the registry. Screenshots of chapter 7 and
+    the claims page go to _build/screenshots (the test's artefacts)."""
+    import re
+
+    from playwright.sync_api import sync_playwright
+
+    from gedig.util.paths import ROOT
+
+    html = site / "_build" / "html" / "book"
+    shots = ROOT / "_build" / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    problems = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        for path in [*(html / "executed" / f"{n}.html" for n in NOTEBOOKS), *(html / f"{p}.html" for p in ("intro", "claims", "provenance", "data", "audit"))]:
+            page.goto(path.as_uri(), wait_until="load")
+            page.wait_for_timeout(300)
+            r = page.evaluate(READER_JS)
+            chapter = path.parent.name == "executed"
+            if chapter and not (r["takeaway"] and re.search(r"\d", r["takeaway"])):
+                problems.append(f"{path.stem}: no Takeaway admonition with a number")
+            problems += [f"{path.stem}: wider than its box: {w}" for w in r["wide"]]
+            problems += [f"{path.stem}: figure without caption: {u}" for u in r["uncaptioned"]]
+            if r["reprs"]:
+                problems.append(f"{path.stem}: prints an object repr")
+            if path.stem in SCREENSHOTS:
+                page.screenshot(path=str(shots / f"{path.stem}.png"), full_page=True)
+        page.goto((html / "intro.html").as_uri(), wait_until="load")
+        intro = page.inner_text("main")
+        browser.close()
+    assert not problems, "\n".join(problems)
+    paper = re.search(r"The paper’s (\d+) claims: (.*?)\(together (\d+)\)", intro.replace("'", "’"))
+    ours = re.search(r"This companion’s (\d+) findings: (.*?)\(together (\d+)\)", intro.replace("'", "’"))
+    assert paper and ours, "the first page does not tally the claims"
+    for match in (paper, ours):
+        counts = [int(n) for n in re.findall(r"(\d+) [a-z]", match.group(2))]
+        assert sum(counts) == int(match.group(1)) == int(match.group(3)), match.group(0)
+    assert int(paper.group(1)) + int(ours.group(1)) == len(load_registry())
+
+
+@pytest.mark.skipif(CHROMIUM is None and os.environ.get("CI") != "true", reason="Debian chromium not installed (CI installs it)")
+def test_explorer_shows_f_within_the_viewport_after_a_change(site):
+    """The explorer's controls come first and its terms table sits beside the heatmap: after a
+    reader changes the layer and the head, the head's F is on screen in a 1280 × 900 viewport."""
+    from playwright.sync_api import sync_playwright
+
+    page_file = site / "_build" / "html" / "book" / "executed" / "08_explore_heads.html"
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(page_file.as_uri(), wait_until="load")
+        page.wait_for_selector("#gedig-explorer[data-ready=true]", timeout=30000)
+        page.locator("select[data-control=layer]").scroll_into_view_if_needed()
+        page.evaluate("() => document.querySelector('#gedig-explorer').scrollIntoView({block: 'start'})")
+        before = page.inner_text("td[data-source=head][data-term=F]")
+        page.select_option("select[data-control=layer]", "1")
+        page.select_option("select[data-control=head]", "3")
+        box = page.evaluate(
+            "() => { const r = document.querySelector('td[data-source=head][data-term=F]').getBoundingClientRect(); return [r.top, r.bottom, r.left, r.right, innerHeight, innerWidth]; }"
+        )
+        after = page.inner_text("td[data-source=head][data-term=F]")
+        caption = page.inner_text("[data-field=caption]")
+        browser.close()
+    top, bottom, left, right, height, width = box
+    assert 0 <= top and bottom <= height and 0 <= left and right <= width, f"the F cell is outside the viewport: {box}"
+    assert after != before
+    assert caption.count("τ = ") <= 1, caption

@@ -7,7 +7,7 @@ import pytest
 
 from gedig import GedigError
 from gedig.book.claims import VERDICTS, load_registry
-from gedig.book.lock import LOCK, MARKERS, read_lock, readme_current, readme_section, rewrite_readme
+from gedig.book.lock import LOCK, MARKERS, PREFLIGHT_MARKERS, read_lock, readme_current, readme_section, rewrite_readme
 
 
 def test_lock_has_a_ci_entry_covering_every_claim():
@@ -30,7 +30,7 @@ def test_readme_section_lists_what_is_not_reproduced():
             "code_version": "abc",
             "git_commit": "def",
             "claims": {
-                "T2-BERT-random": {"verdict": "not reproduced", "chapter": "03_h1_real_vs_random", "values": {}},
+                "T2-BERT-random": {"verdict": "not reproduced", "chapter": "03_h1_real_vs_random", "values": {}, "answered_by": "minilm-l6 (for BERT)"},
                 "T2-GPT2-random": {"verdict": "reproduced", "chapter": "03_h1_real_vs_random", "values": {}},
                 "OURS-H1-permuted": {"verdict": "not reproduced", "chapter": "07_what_f_measures", "values": {}},
             },
@@ -40,17 +40,19 @@ def test_readme_section_lists_what_is_not_reproduced():
     # the companion's own findings are counted apart, as on the claims page, and not listed as the paper's
     assert "the paper's 2 claims: **1** reproduced, **0** partly reproduced, **1** not reproduced" in text
     assert "And 1 findings of this companion (does not hold: 1)." in text
-    assert "`T2-BERT-random` (03_h1_real_vs_random)" in text and "T2-GPT2-random" not in text and "OURS-H1-permuted" not in text
+    assert "`T2-BERT-random` (03_h1_real_vs_random; answered by minilm-l6 (for BERT))" in text
+    assert "T2-GPT2-random" not in text and "OURS-H1-permuted" not in text
     assert "No full-size verdicts" in readme_section({})
 
 
 def test_readme_rewrite_replaces_only_the_marked_section(tmp_path):
     readme = tmp_path / "README.md"
-    readme.write_text(f"# title\n\nbefore\n{MARKERS[0]}\nold text\n{MARKERS[1]}\nafter\n")
+    readme.write_text(f"# title\n\nbefore\n{MARKERS[0]}\nold text\n{MARKERS[1]}\nmiddle\n{PREFLIGHT_MARKERS[0]}\nold plan\n{PREFLIGHT_MARKERS[1]}\nafter\n")
     assert rewrite_readme(readme) and not rewrite_readme(readme)  # the second run finds it current
     text = readme.read_text()
-    assert text.startswith("# title\n\nbefore\n") and text.endswith(f"{MARKERS[1]}\nafter\n") and "old text" not in text
+    assert text.startswith("# title\n\nbefore\n") and text.endswith(f"{PREFLIGHT_MARKERS[1]}\nafter\n") and "old text" not in text
+    assert "\nmiddle\n" in text and "old plan" not in text and "One 24 GB GPU" in text
     assert readme_current(readme)
     readme.write_text("# no markers\n")
-    with pytest.raises(GedigError, match="lacks the claims-lock markers"):
+    with pytest.raises(GedigError, match="lacks the markers"):
         rewrite_readme(readme)

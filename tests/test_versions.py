@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from gedig.book.build import NOTEBOOKS, SIZES, chapter_state, stale_reasons
+from gedig.book.build import NOTEBOOKS, chapter_parameters, chapter_state, stale_reasons
 from gedig.util.paths import PACKAGE
 from gedig.util.versions import closure, code_version, module_digests
 
@@ -32,7 +32,7 @@ def versions(root):
 
 
 def chapters(root):
-    return {n: chapter_state(n, SIZES["full"].get(n, {}), root=root) for n in NOTEBOOKS}
+    return {n: chapter_state(n, chapter_parameters("full", n), root=root) for n in NOTEBOOKS}
 
 
 def edit_function(path: Path, name: str, old: str, new: str) -> None:

@@ -100,19 +100,53 @@ def t_interval(per_text: np.ndarray, level: float = 0.95) -> tuple[float, float,
     return m, m - half, m + half
 
 
+def zero_by_construction(spec: Spec, effect: str, baseline: str) -> bool:
+    """Whether a specification's effect is 0 whatever the attention: against ``permuted`` the head
+    and its null share threshold, edges and entropy, so F_real − F_permuted = −λγ(ΔSP_real −
+    ΔSP_permuted), which γ = 0 makes exactly 0. Such a specification tests nothing."""
+    return effect == "h1" and baseline == "permuted" and spec.gamma == 0
+
+
 def spec_curve(
     tables: Mapping[tuple[str, str], pd.DataFrame], effect: str = "h1", *, baseline: str = "random", spec_list: Sequence[Spec] | None = None
 ) -> tuple[pd.DataFrame, np.ndarray]:
-    """The specification curve: one row per specification (its choices, origin, effect and 95 % CI),
-    and the (texts × specifications) matrix of per-text effects for the joint test."""
+    """The specification curve: one row per specification (its choices, origin, effect, 95 % CI,
+    and whether it is zero by construction), and the (texts × specifications) matrix of per-text
+    effects for the joint test. A specification flagged ``zero_by_construction`` must measure 0
+    (checked here) and is left out of every share and joint test."""
     rows, columns = [], []
     for spec in spec_list or specs():
         table = tables[(spec.definitions, spec.threshold)]
         per_text = h1_per_text(table, spec, baseline) if effect == "h1" else h2_per_text(table, spec)
         m, lo, hi = t_interval(per_text.to_numpy())
-        rows.append({**spec.__dict__, "origin": spec.origin, "effect": m, "ci_low": lo, "ci_high": hi, "n_texts": len(per_text)})
+        degenerate = zero_by_construction(spec, effect, baseline)
+        if degenerate and float(per_text.abs().max()) > 1e-12:
+            raise GedigError(f"{spec} against {baseline} should be 0 by construction, but differs by {float(per_text.abs().max()):.3g}")
+        rows.append(
+            {
+                **spec.__dict__,
+                "origin": spec.origin,
+                "effect": m,
+                "ci_low": lo,
+                "ci_high": hi,
+                "n_texts": len(per_text),
+                "zero_by_construction": degenerate,
+            }
+        )
         columns.append(per_text.sort_index().to_numpy())
     return pd.DataFrame(rows), np.column_stack(columns)
+
+
+def share_positive(curve: pd.DataFrame) -> float:
+    """The share of a curve's specifications whose 95 % CI lies above 0 ("H1 holds"), among those
+    not zero by construction."""
+    tested = curve[~curve["zero_by_construction"]] if "zero_by_construction" in curve.columns else curve
+    return float((tested["ci_low"] > 0).mean()) if len(tested) else float("nan")
+
+
+def tested(curve: pd.DataFrame, D: np.ndarray) -> np.ndarray:
+    """The columns of a curve's per-text effect matrix that are not zero by construction."""
+    return D[:, ~curve["zero_by_construction"].to_numpy()] if "zero_by_construction" in curve.columns else D
 
 
 def joint_test(D: np.ndarray, *, n_flips: int = 1000, seed: int = 0, level: float = 0.95) -> dict[str, float]:

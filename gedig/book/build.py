@@ -28,7 +28,9 @@ from ..util.io import atomic_write, atomic_write_text, cache_dir
 from ..util.paths import NOTEBOOK_DIR, PACKAGE, ROOT
 from ..util.progress import say
 from ..util.versions import LIBRARIES, code_version, file_digest, imports_of_source, library_version, module_digests
-from .claims import evaluate, measure_sources, render_markdown, tally
+from . import preflight
+from .claims import OURS_WORDS, VERDICTS, evaluate, measure_sources, render_markdown, tally
+from .profiles import get as get_profile
 
 NOTEBOOKS = (
     "01_theory",
@@ -50,27 +52,16 @@ SITE_FILES = (
     "book/audit.md",
     "book/_ext/dedupe_assets.py",
     "book/_ext/plotly_assets.py",
+    "book/assets/gedig.css",
 )
+PLACEHOLDER_REPOSITORY = "https://github.com/gedig-companion/gedig-companion"
+"""_config.yml's repository until a fork sets its own: the Binder and launch buttons stay off."""
 MATHJAX_VERSION = "3.2.2"
-SIZES: dict[str, dict[str, dict[str, Any]]] = {
-    "full": {},
-    "ci": {
-        "02_graph_mapping": {"n_texts": 12},
-        "03_h1_real_vs_random": {"n_texts": 12},
-        "04_h2_layer_transition": {"n_texts": 12},
-        "05_head_diversity": {"n_texts": 12},
-        "06_f_regularization": {
-            "alphas": [0, 0.001, 0.01, 1.0],
-            "seeds": [42, 123],
-            "n_train": 64,
-            "n_eval": 80,
-            "epochs": 1,
-            "measure_overhead": False,
-        },
-        "07_what_f_measures": {"n_texts": 8, "n_flips": 200, "n_boot": 199, "n_length_bins": 2},
-        "08_explore_heads": {"n_wiki": 3, "n_reviews": 2, "qs": [0.7, 0.9], "n_check": 10},
-    },
-}
+
+
+def chapter_parameters(size: str, name: str, overrides: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """A chapter's papermill parameters under profile ``size`` (``full``, ``ci``, ``paper``, ``paper-tiny``)."""
+    return {**get_profile(size).parameters(name), **(overrides or {}).get(name, {})}
 
 
 def chapter_state(name: str, parameters: dict[str, Any], *, root: Path = PACKAGE) -> dict[str, Any]:
@@ -136,6 +127,10 @@ def chapter_status(name: str, parameters: dict[str, Any], out_dir: Path, *, root
     if not isinstance(stamp, dict):
         return ["its stamp is from an older gedig"]
     return stale_reasons(stamp, chapter_state(name, parameters, root=root))
+
+
+class PreflightFailed(GedigError):
+    """The paper profile's preflight found something missing; its report says what."""
 
 
 class BookInterrupted(GedigError):
@@ -223,6 +218,57 @@ def _run_papermill(name: str, params: dict[str, Any], out_dir: Path) -> Path:
     return tmp
 
 
+def notebook_defaults(name: str) -> dict[str, Any]:
+    """The values the notebook's ``parameters`` cell sets (its full-size defaults)."""
+    import ast
+
+    import jupytext
+
+    nb = jupytext.read(NOTEBOOK_DIR / f"{name}.py")
+    cell = next((c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])), None)
+    if cell is None:
+        return {}
+    out = {}
+    for node in ast.parse(cell.source).body:
+        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
+            out[node.targets[0].id] = ast.literal_eval(node.value)
+    return out
+
+
+def size_banner(name: str, size: str, params: dict[str, Any]) -> str:
+    """What this build of the chapter is: its profile, what that binds, and every parameter that
+    differs from the chapter's full-size default (computed from the profile and the notebook)."""
+    profile = get_profile(size)
+    defaults = notebook_defaults(name)
+
+    def show(key: str, value: Any) -> str:
+        if key.startswith("n_") and value is None:
+            return f"{key} = every text the selection yields"
+        return f"{key} = {value}"
+
+    changed = [
+        f"{show(k, v)} (full size: {defaults[k]})" for k, v in params.items() if k != "profile" and k in defaults and defaults[k] != v
+    ]
+    sizes = f" This chapter ran with {'; '.join(changed)}." if changed else " This chapter ran at its full-size parameters."
+    return f"```{{note}}\nBuilt under the book profile **`{profile.name}`** ({profile.title}): {profile.description}.{sizes}\n```"
+
+
+def finish_page(path: Path, name: str, size: str, params: dict[str, Any]) -> None:
+    """Ready an executed notebook for the page: the parameter cells (the defaults and papermill's
+    override) are removed from the page, and a note after the title says which build this is."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        tags = cell.setdefault("metadata", {}).setdefault("tags", [])
+        if ("parameters" in tags or "injected-parameters" in tags) and "remove-cell" not in tags:
+            tags.append("remove-cell")
+    banner = nbformat.v4.new_markdown_cell(size_banner(name, size, params))
+    banner.metadata["tags"] = ["gedig-size"]
+    nb.cells.insert(1, banner)
+    nbformat.write(nb, path)
+
+
 def _select(names: tuple[str, ...], wanted: list[str] | None) -> set[str]:
     """Chapters named by a prefix or a full name ('06', '06_f_regularization'); an unknown one is an error."""
     if wanted is None:
@@ -255,8 +301,7 @@ def execute(
     fine-tuning run. Ctrl-C stops the running notebook and raises ``BookInterrupted`` with a
     one-line summary of what was kept.
     """
-    if size not in SIZES:
-        raise GedigError(f"unknown size {size!r}; choose one of {', '.join(SIZES)}")
+    get_profile(size)
     selected = _select(names, only)
     forced = set(names) if force is True else _select(names, list(force)) if force else set()
     out_dir = site / "book" / "executed"
@@ -265,7 +310,7 @@ def execute(
         for k, name in enumerate(names, 1):
             if name not in selected:
                 continue
-            params = {**SIZES[size].get(name, {}), **(overrides or {}).get(name, {})}
+            params = chapter_parameters(size, name, overrides)
             reasons = ["forced"] if name in forced else chapter_status(name, params, out_dir)
             if not reasons:
                 timings[name] = 0.0
@@ -284,6 +329,7 @@ def execute(
                     f"{k - 1} finished notebook(s) and every finished scoring batch and fine-tuning run in "
                     f"{cache_dir()}. Run the same command again to resume from there."
                 ) from None
+            finish_page(tmp, name, size, params)
             tmp.replace(out_dir / f"{name}.ipynb")
             if not (out_dir / f"{name}.json").exists():
                 raise GedigError(f"notebook {name} ran but wrote no {name}.json measures")
@@ -305,22 +351,68 @@ def write_claims(site: Path = ROOT) -> dict[str, int]:
     table = evaluate(measures, sources=sources)
     counts = tally(table)
     atomic_write_text(render_markdown(table, chapter_titles()), generated / "claims_table.md")
-    tally_md = ", ".join(f"**{n}** {v}" for v, n in counts.items())
-    atomic_write_text(
-        f"Of {len(table)} registered claims: {tally_md}. Every verdict is computed from the executed notebooks (see [Claims](claims.md)).\n",
-        generated / "tally.md",
-    )
-    rows = ["| notebook | git commit | code version | gedig | torch | executed (UTC) | parameters |", "|---|---|---|---|---|---|---|"]
+    atomic_write_text(headline(table, measures), generated / "tally.md")
+    rows = ["| notebook | git commit | code version | executed (UTC) | parameters |", "|---|---|---|---|---|"]
+    libs = ""
     for name in NOTEBOOKS:
         k = f"provenance.{name}"
         if f"{k}.code_version" in measures:
-            params = str(measures[f"{k}.parameters"]).replace("|", "\\|")
-            rows.append(
-                f"| {name} | {measures[f'{k}.git_commit']} | {measures[f'{k}.code_version']} | {measures[f'{k}.gedig']} | {measures[f'{k}.torch']} | {measures[f'{k}.executed_at']} | `{params}` |"
-            )
+            params = str(measures[f"{k}.parameters"]).replace("|", "\\|").replace("_", "\\_")
+            rows.append(f"| {name} | {measures[f'{k}.git_commit']} | {measures[f'{k}.code_version']} | {measures[f'{k}.executed_at']} | {params} |")
+            libs = f"gedig {measures[f'{k}.gedig']}, torch {measures[f'{k}.torch']}, transformers {measures[f'{k}.transformers']}, numpy {measures[f'{k}.numpy']}"
+    rows += ["", f"Libraries: {libs}. The code version is the hash of the gedig code each chapter imports (its normalised source)."]
     atomic_write_text("\n".join(rows) + "\n", generated / "provenance_table.md")
     atomic_write_text(freg_summary(measures, table), generated / "freg_summary.md")
     return counts
+
+
+def headline(table: Any, measures: dict[str, Any]) -> str:
+    """The first page's findings, computed: the paper's claims tallied, the companion's findings
+    tallied apart (each adding up to its count in the registry), and the book's central numbers."""
+    from ..figures.page import fmt
+
+    profile = get_profile(str(measures.get("profile", "full")))
+    paper = table[table["origin"] != "ours"]
+    ours = table[table["origin"] == "ours"]
+    counts = tally(table)
+    lines = [
+        f"**The paper's {len(paper)} claims:** " + ", ".join(f"{n} {v}" for v, n in counts.items()) + f" (together {sum(counts.values())}).",
+        f"**This companion's {len(ours)} findings:** "
+        + ", ".join(f"{int((ours['verdict'] == v).sum())} {OURS_WORDS[v]}" for v in VERDICTS if v in OURS_WORDS)
+        + f" (together {int(ours['verdict'].isin(list(OURS_WORDS)).sum())}).",
+        "",
+        f"Built under the profile `{profile.name}` ({profile.title}): {profile.description}. What the chapters found:",
+        "",
+    ]
+    pair = [s for s in ("bert", "gpt2") if profile.systems.get(s)]
+    if all(f"h1.{s}.published.random.dF" in measures for s in pair):
+        lines.append(
+            "- **H1 as published holds against the random baseline:** "
+            + "; ".join(f"{profile.label(s)} ΔF = {fmt(measures[f'h1.{s}.published.random.dF'])}" for s in pair)
+            + " (the paper: +0.11 and +0.10)."
+        )
+    if all(f"robustness.{s}.r2_entropy_published" in measures for s in pair):
+        lines.append(
+            "- **But F mostly measures entropy:** mean row entropy alone explains "
+            + " and ".join(f"{measures[f'robustness.{s}.r2_entropy_published']:.0%}" for s in pair)
+            + " of F's variance across heads (chapter 7)."
+        )
+        survived = {
+            b: sum(bool((measures.get(f"robustness.{s}.{d}.{b}.ci_low") or 0) > 0) for s in pair for d in ("published", "as_written"))
+            for b in ("permuted", "entropy_matched")
+        }
+        lines.append(
+            f"- **Against nulls that keep each head's own weights, H1 survives** in {survived['permuted']} of {2 * len(pair)} model × preset "
+            f"cases against `permuted` and {survived['entropy_matched']} of {2 * len(pair)} against `entropy_matched`."
+        )
+    if "freg.gain_pp.alpha0.001" in measures:
+        lines.append(
+            f"- **F-regularisation:** α = 0.001 moves accuracy by {fmt(measures['freg.gain_pp.alpha0.001'], '+.2f')} points "
+            f"(paired t p = {measures['freg.F.p_paired_t.alpha0.001']:.2g}; the paper: +0.33, 'significant'), "
+            f"α = 1 by {fmt(measures['freg.collapse_drop_pp'], '+.2f')} (the paper: −7.07)."
+        )
+    lines += ["", "Every verdict is computed from the executed chapters (see [Claims](claims.md))."]
+    return "\n".join(lines) + "\n"
 
 
 def chapter_titles() -> dict[str, str]:
@@ -370,13 +462,32 @@ def vendor_plotly(site: Path = ROOT) -> Path:
     return target
 
 
+def site_config(site: Path = ROOT) -> Path:
+    """The config the HTML build uses: _config.yml as it is, or, while its repository is the
+    placeholder, a copy without the Binder and launch buttons (they would point at nothing)."""
+    import yaml
+
+    source = site / "_config.yml"
+    config = yaml.safe_load(source.read_text(encoding="utf-8"))
+    url = (config.get("repository") or {}).get("url", "")
+    if url and url != PLACEHOLDER_REPOSITORY:
+        return source
+    config["launch_buttons"] = {**(config.get("launch_buttons") or {}), "binderhub_url": "", "jupyterhub_url": "", "colab_url": "", "thebe": False}
+    target = site / ".gedig-build-config.yml"  # beside _config.yml: its relative paths (extensions) resolve the same
+    atomic_write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), target)
+    return target
+
+
 def build_html(site: Path = ROOT) -> float:
     """jupyter-book build with warnings as errors; returns seconds."""
     t0 = time.perf_counter()
     exe = Path(sys.executable).with_name("jupyter-book")
-    result = subprocess.run([str(exe), "build", str(site), "-W", "-n", "--keep-going"], cwd=site, capture_output=True, text=True)
+    cmd = [str(exe), "build", str(site), "-W", "-n", "--keep-going", "--config", str(site_config(site))]
+    result = subprocess.run(cmd, cwd=site, capture_output=True, text=True)
     if result.returncode != 0:
         raise GedigError(f"jupyter-book build failed (warnings count as errors):\n{result.stdout[-4000:]}\n{result.stderr[-2000:]}")
+    for asset in (site / "book" / "assets").glob("*"):  # an incremental Sphinx build keeps an older copy in _static: refresh ours
+        shutil.copy2(asset, site / "_build" / "html" / "_static" / asset.name)
     return time.perf_counter() - t0
 
 
@@ -400,9 +511,19 @@ def build(
     With ``only``, the named chapters are brought up to date, and the HTML is built when every
     other chapter is current too (else the report says which are not)."""
     t0 = time.perf_counter()
+    overrides = {**(overrides or {})}
+    profile = get_profile(size)
+    if profile.needs_hub:
+        report = preflight.local_hub_check(profile) if profile.name == "paper-tiny" else preflight.run(profile)
+        say(report.text())
+        if not report.ok:
+            raise PreflightFailed(report.text())
+        for chapter in ("02_graph_mapping", "03_h1_real_vs_random", "04_h2_layer_transition", "05_head_diversity", "07_what_f_measures"):
+            if report.batch_sizes:
+                overrides[chapter] = {**overrides.get(chapter, {}), "batch_sizes": report.batch_sizes}
     timings = execute(size=size, force=force, only=only, overrides=overrides, site=site)
     out_dir = site / "book" / "executed"
-    behind = {n: r for n in NOTEBOOKS if (r := chapter_status(n, {**SIZES[size].get(n, {}), **(overrides or {}).get(n, {})}, out_dir))}
+    behind = {n: r for n in NOTEBOOKS if (r := chapter_status(n, chapter_parameters(size, n, overrides), out_dir))}
     if behind:
         listed = "; ".join(f"{n}: {', '.join(r)}" for n, r in behind.items())
         say(f"[book] HTML not built: {len(behind)} chapter(s) not current ({listed})")

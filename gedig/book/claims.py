@@ -72,9 +72,12 @@ def write_measures(measures: Mapping[str, Any], path: Path | str) -> None:
 
 
 def _verdict_value(values: list[float], claim: dict[str, Any]) -> str:
-    target, tol = float(claim["paper_value"]), float(claim["tolerance"])
-    close = [abs(v - target) <= tol for v in values]
-    same_sign = [v * target > 0 for v in values]
+    targets = claim["paper_value"] if isinstance(claim["paper_value"], list) else [claim["paper_value"]] * len(values)
+    if len(targets) != len(values):
+        raise GedigError(f"claim {claim['id']}: {len(targets)} paper values for {len(values)} measures")
+    tol = float(claim["tolerance"])
+    close = [abs(v - float(t)) <= tol for v, t in zip(values, targets, strict=True)]
+    same_sign = [v * float(t) > 0 for v, t in zip(values, targets, strict=True)]
     if all(close):
         return "reproduced"
     if any(close) or all(same_sign):
@@ -96,52 +99,157 @@ def _verdict_true(values: list[Any], claim: dict[str, Any]) -> str:
 CHECKS = {"value": _verdict_value, "above": _verdict_bound, "below": _verdict_bound, "true": _verdict_true}
 
 
+def bindings(measures: Mapping[str, Any]) -> tuple[str, dict[str, str | None]]:
+    """The profile the chapters ran under and the model each system was bound to (``None``: none)."""
+    systems = {k.split(".", 1)[1]: v for k, v in measures.items() if k.startswith("systems.")}
+    return str(measures.get("profile", "?")), systems
+
+
+def _layer_band(band: str) -> tuple[int, float]:
+    if band.endswith("+"):
+        return int(band[:-1]), float("inf")
+    lo, _, hi = band.partition("-")
+    return int(lo), float(hi or lo)
+
+
+def expand(claim: dict[str, Any], measures: Mapping[str, Any]) -> list[str]:
+    """The claim's measure keys, each ``{layer}`` template expanded over the layers in its band
+    that the chapter measured (in layer order)."""
+    keys = []
+    for key in claim.get("measures", []):
+        if "{layer}" not in key:
+            keys.append(key)
+            continue
+        lo, hi = _layer_band(str(claim.get("layers", "0+")))
+        head, tail = key.split("{layer}")
+        found = sorted(
+            int(k[len(head) : -len(tail) or None])
+            for k in measures
+            if k.startswith(head) and k.endswith(tail) and k[len(head) : -len(tail) or None].isdigit()
+        )
+        band = [k for k in found if lo <= k <= hi]
+        if not band:
+            raise GedigError(
+                f"claim {claim['id']}: no measure {key} for layers {claim.get('layers')} (the chapter measured layers {found})"
+            )
+        keys += [key.format(layer=k) for k in band]
+    return keys
+
+
+def chapter_verdicts(measures: Mapping[str, Any], chapter: str) -> pd.DataFrame:
+    """The verdicts of one chapter's claims, from that chapter's own measures (for its takeaway):
+    the claims that name it, or whose measures it wrote. Robustness shares come later, from
+    chapter 7, and are left out here."""
+    mine = []
+    for claim in load_registry():
+        try:
+            keys = expand(claim, measures)
+        except GedigError:
+            keys = []
+        if claim.get("chapter") == chapter or (keys and all(k in measures for k in keys)):
+            mine.append({**claim, "robustness": None, "chapter": chapter})
+    return evaluate(measures, mine)
+
+
+def verdict_sentence(verdicts: pd.DataFrame) -> str:
+    """'Verdicts here: reproduced: A, B; not reproduced: C.' in the badges' words."""
+    parts = []
+    for v in VERDICTS:
+        for origin, words in (("paper", None), ("ours", OURS_WORDS)):
+            ids = verdicts[(verdicts["verdict"] == v) & (verdicts["origin"] == origin)]["id"].tolist()
+            if ids:
+                parts.append(f"{(words or {}).get(v, v)}: " + ", ".join(f"`{i}`" for i in ids))
+    return "Verdicts here: " + "; ".join(parts) + "." if parts else ""
+
+
 def evaluate(
     measures: Mapping[str, Any], registry: list[dict[str, Any]] | None = None, sources: Mapping[str, str] | None = None
 ) -> pd.DataFrame:
-    """One row per claim: the paper's words and value, what we measured, the predicate, the verdict,
-    the measured values themselves and (given the measures' ``sources``) the chapter to open."""
+    """One row per claim: the paper's words and value, what we measured and with which model, the
+    predicate, the verdict, the measured values themselves and (given the measures' ``sources``)
+    the chapter to open. A claim whose system has no model under the chapters' profile is not
+    checkable there, and says why."""
+    from .profiles import SYSTEMS, UNBOUND_WHY
+
+    profile, bound = bindings(measures)
     rows = []
     for claim in registry if registry is not None else load_registry():
         check = claim["check"]
+        if check not in CHECKS:
+            raise GedigError(f"claim {claim['id']}: unknown check {check!r}")
+        systems = claim.get("systems", [])
+        unknown = [s for s in systems if s not in bound]
+        if unknown:
+            raise GedigError(f"claim {claim['id']}: no chapter recorded which model system(s) {unknown} were bound to")
         values: dict[str, Any] = {}
-        if check == "offline":
+        unbound = [s for s in systems if bound[s] is None]
+        if unbound:
             measured, verdict = "—", "not checkable offline"
+            why = "; ".join(UNBOUND_WHY.get(s, f"no model is bound to {s} under profile {profile}") for s in unbound)
         else:
-            if check not in CHECKS:
-                raise GedigError(f"claim {claim['id']}: unknown check {check!r}")
-            keys = claim["measures"]
+            keys = expand(claim, measures)
             missing = [k for k in keys if k not in measures or measures[k] is None]
             if missing:
                 raise GedigError(f"claim {claim['id']} needs measures no notebook produced: {missing}")
             values = {k: measures[k] for k in keys}
             verdict = CHECKS[check](list(values.values()), claim)
             measured = "; ".join(f"{_short(k)} = {format_value(v, k)}" for k, v in values.items())
+            why = ""
+        models = {s: bound[s] for s in systems}
         rows.append(
             {
                 "id": claim["id"],
                 "origin": claim.get("origin", "paper"),
-                "robustness": robustness(claim, measures),
+                "robustness": None if unbound else robustness(claim, measures),
                 "section": claim["section"],
                 "claim": claim["claim"],
                 "paper": claim.get("paper", ""),
                 "author_code": claim.get("author_code", ""),
                 "measured": measured,
-                "predicate": _describe(claim),
+                "predicate": why or _describe(claim),
                 "verdict": verdict,
                 "values": values,
-                "ours": "; ".join(format_value(v, k) for k, v in values.items()) or "—",
+                "ours": _labelled(values, models, profile) or "—",
+                "systems": systems,
+                "models": models,
+                "answered_by": "; ".join(_model_label(s, m, profile, SYSTEMS) for s, m in models.items()) or "—",
+                "profile": profile,
                 "chapter": chapter_of(claim, sources or {}),
             }
         )
     return pd.DataFrame(rows)
 
 
+def _model_label(system: str, model: str | None, profile: str, names: Mapping[str, str]) -> str:
+    if model is None:
+        return f"no model (for {names.get(system, system)})"
+    return model if profile.startswith("paper") else f"{model} (for {names.get(system, system)})"
+
+
+def _labelled(values: Mapping[str, Any], models: Mapping[str, str | None], profile: str) -> str:
+    """Each measured value with the model that gave it: 'minilm-l6 (for BERT): +0.072'. A key names
+    its system (h1.bert.…); a key that names none belongs to the claim's one system."""
+    from .profiles import SYSTEMS
+
+    out = []
+    for key, value in values.items():
+        system = next((s for s in models if f".{s}." in f".{key}."), None)
+        if system is None and len(models) == 1:
+            system = next(iter(models))
+        label = f"{_model_label(system, models[system], profile, SYSTEMS)}: " if system else ""
+        out.append(f"{label}{format_value(value, key)}")
+    return "; ".join(out)
+
+
 def robustness(claim: dict[str, Any], measures: Mapping[str, Any]) -> float | None:
     """The share of specifications (chapter 7's curve) in which the claim's predicate holds, for a
-    claim that names per-specification measures under ``robustness``; None for the others."""
+    claim that names per-specification measures under ``robustness``; None for the others, and
+    for a system chapter 7 did not score under this profile (``spec.systems`` lists those it did)."""
     keys = claim.get("robustness")
     if not keys:
+        return None
+    covered = measures.get("spec.systems")
+    if covered is not None and not all(any(f"spec.{s}." in k for s in covered) for k in keys):
         return None
     missing = [k for k in keys if k not in measures or not isinstance(measures[k], list)]
     if missing:
@@ -170,7 +278,8 @@ def _short(key: str) -> str:
 def _describe(claim: dict[str, Any]) -> str:
     check = claim["check"]
     if check == "value":
-        return f"|measured − {claim['paper_value']}| ≤ {claim['tolerance']} (same sign: partly)"
+        target = " / ".join(map(str, claim["paper_value"])) if isinstance(claim["paper_value"], list) else claim["paper_value"]
+        return f"|measured − {target}| ≤ {claim['tolerance']} (same sign: partly)"
     if check in ("above", "below"):
         return f"each {'>' if check == 'above' else '<'} {claim['bound']} (some: partly)"
     if check == "true":
@@ -185,32 +294,61 @@ def _md(text: Any) -> str:
     return str(text).replace("\n", " ").strip()
 
 
+def _tally_line(rows: pd.DataFrame) -> str:
+    """Verdict counts in the words of the badges: the paper's verdicts, and 'holds'/'does not hold'
+    for the companion's own findings."""
+    parts = []
+    for origin, words in (("paper", None), ("ours", OURS_WORDS)):
+        part = rows[rows["origin"] == origin]
+        for v in VERDICTS:
+            n = int((part["verdict"] == v).sum())
+            if n:
+                parts.append(f"{n} {words.get(v, v) if words else v}{' (ours)' if words else ''}")
+    return " · ".join(parts)
+
+
+SHARE_NOTE = (
+    "*Holds in N % of specifications* (on H1 and H2 claims): the share of chapter 7's specifications (λ × γ × threshold × "
+    "term definitions) in which the claim's own predicate holds; for a value claim, the value lands within the tolerance. "
+    "Chapter 7's own share, the share of specifications whose 95 % CI lies above 0, answers a different question, whether "
+    "the effect is there at all ({ref}`its definition <spec-share>`)."
+)
+
+
 def render_markdown(table: pd.DataFrame, titles: Mapping[str, str] | None = None) -> str:
     """The claims page body (MyST): the overall tally, then one section per chapter with its own
     tally and one line per claim that leads with its verdict badge, then the claim, the paper's
-    value and ours; the predicate, the author's-code note and the measures fold out below it."""
+    value and ours (each labelled with its model); the predicate, the model and profile that
+    answered it, the author's-code note and the measures fold out below it."""
     counts = tally(table)
-    n_ours = int((table["origin"] == "ours").sum()) if "origin" in table.columns else 0
+    ours = table[table["origin"] == "ours"] if "origin" in table.columns else table.iloc[:0]
     out = ["**The paper's claims:** " + " · ".join(f"{{bdg-{BADGES[v]}}}`{v}` {n}" for v, n in counts.items())]
-    if n_ours:
-        out[0] += f" · and {n_ours} findings of this companion, marked {{bdg-info}}`ours`"
-    out.append("")
+    if len(ours):
+        mine = " · ".join(f"{{bdg-{BADGES[v]}}}`{OURS_WORDS[v]}` {n}" for v in OURS_WORDS if (n := int((ours["verdict"] == v).sum())))
+        out[0] += f"  \n**This companion's findings** ({{bdg-info}}`ours`): {mine}"
+    profile = table["profile"].iloc[0] if "profile" in table.columns and len(table) else "?"
+    out += [
+        "",
+        f"Every value below was measured under the book profile `{profile}`; each is labelled with the model that gave it.",
+        "",
+        SHARE_NOTE,
+        "",
+    ]
     for chapter, rows in table.groupby("chapter", sort=True):
         title = (titles or {}).get(chapter, chapter)
         link = f"{{doc}}`open the chapter <executed/{chapter}>` · " if chapter != "?" else ""
-        counts_here = {v: int((rows["verdict"] == v).sum()) for v in VERDICTS}
-        sub = " · ".join(f"{n} {v}" for v, n in counts_here.items() if n)
-        out += [f"## {title if chapter != '?' else 'Other'}", "", f"{link}{len(rows)} claims: {sub}", ""]
+        out += [f"## {title if chapter != '?' else 'Other'}", "", f"{link}{len(rows)} claims: {_tally_line(rows)}", ""]
         for r in rows.itertuples():
             word = OURS_WORDS.get(r.verdict, r.verdict) if r.origin == "ours" else r.verdict
-            ours = "{bdg-info}`ours` " if r.origin == "ours" else ""
+            mark = "{bdg-info}`ours` " if r.origin == "ours" else ""
             robust = "" if r.robustness is None or pd.isna(r.robustness) else f" — holds in {r.robustness:.0%} of specifications"
-            head = f"{{bdg-{BADGES[r.verdict]}}}`{word}` {ours}{_md(r.claim)} — paper: {_md(r.paper) or '—'} — ours: {_md(r.ours)}{robust}"
+            head = f"{{bdg-{BADGES[r.verdict]}}}`{word}` {mark}{_md(r.claim)} — paper: {_md(r.paper) or '—'} — ours: {_md(r.ours)}{robust}"
             out += [
                 f":::{{dropdown}} {head}",
                 f":name: claim-{r.id}",
                 "",
                 f"- **Predicate:** {_md(r.predicate)}",
+                f"- **Answered by:** {_md(r.answered_by)}, profile `{r.profile}`",
                 f"- **Measured here:** {_md(r.measured)}",
                 f"- **The author's code:** {_md(r.author_code) or '—'}",
                 f"- **Claim** `{r.id}`, paper section {_md(r.section)}",

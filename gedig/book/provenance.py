@@ -38,8 +38,12 @@ def chapter_code_version(notebook: str) -> str:
 
 
 def record(notebook: str, parameters: dict[str, Any], *, inputs_dir: Path | str = ".") -> dict[str, Any]:
-    """Flat ``provenance.<notebook>.*`` measures to store beside a notebook's results; the inputs
+    """Flat ``provenance.<notebook>.*`` measures to store beside a notebook's results, with the
+    profile it ran under (``parameters['profile']``) and the model bound to each system; the inputs
     this process read (``gedig.util.inputs``) go to ``<notebook>.inputs.json`` with their digests."""
+    from .profiles import get as get_profile
+
+    profile = get_profile(parameters.get("profile", "full"))
     key = f"provenance.{notebook}"
     versions = {name: metadata.version(name) for name in ("torch", "transformers", "numpy", "networkx")}
     read = {str(p): file_digest(p) for p in noted()}
@@ -55,4 +59,6 @@ def record(notebook: str, parameters: dict[str, Any], *, inputs_dir: Path | str 
         f"{key}.inputs_read": len(read),
     }
     out.update({f"{key}.{k}": v for k, v in versions.items()})
+    out["profile"] = profile.name
+    out.update({f"systems.{s}": m for s, m in profile.systems.items()})
     return out

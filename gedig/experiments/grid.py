@@ -127,13 +127,13 @@ def load_grid(path: str | Path, *, seeds: int | None = None) -> Grid:
 
 def check_reachable(grid: Grid) -> None:
     """Fail at once, before any run, for a model or task that cannot be had here (a hub name offline)."""
-    from ..models.corpora import load_labelled
+    from ..models.corpora import labelled_splits
     from ..models.loading import load_tokenizer
 
     for m in grid.models:
         load_tokenizer(m)
-    for t in grid.tasks:
-        load_labelled(t, n=2, seed=0)
+    for protocol in grid.protocols()[: len(grid.tasks)]:
+        labelled_splits(protocol.corpus, n_train=2, n_eval=2, seed=protocol.data_seed, selection=protocol.selection)
 
 
 def run_grid(

@@ -51,10 +51,13 @@ function gedigExplorer(id) {
     const caption = el("p", { class: "gedig-explorer-caption", "data-field": "caption" });
     const heat = el("div", { class: "gedig-explorer-plot", "data-plot": "heatmap" });
     const graph = el("div", { class: "gedig-explorer-plot", "data-plot": "graph" });
-    const plots = el("div", { class: "gedig-explorer-plots" }, heat, graph);
     const formula = el("p", { class: "gedig-explorer-formula", "data-field": "formula" });
     const table = el("table", { class: "gedig-explorer-terms table" });
-    root.replaceChildren(controls, caption, plots, formula, table);
+    const sign = el("p", { class: "gedig-explorer-sign" },
+      "ΔF = F(this head) − F(baseline). ΔF > 0: the head scores the higher F, closer to 0, which H1 reads as more structured.");
+    const side = el("div", { class: "gedig-explorer-side" }, table, sign, formula);
+    const main = el("div", { class: "gedig-explorer-main" }, heat, side);
+    root.replaceChildren(controls, caption, main, graph);
 
     const model = () => P.models[+sModel.value];
     const refill = (keep) => {
@@ -98,7 +101,7 @@ function gedigExplorer(id) {
         title: { text: `${m.name}, layer ${l}, head ${h}: ${edges.length} edges`, font: { size: 13 } },
         xaxis: { ...ticks, title: { text: "key j" }, tickangle: -60 },
         yaxis: { ...ticks, title: { text: "query i" }, autorange: "reversed", scaleanchor: "x" },
-        margin: { l: 70, r: 10, t: 40, b: 80 }, height: 440, showlegend: false,
+        margin: { l: 70, r: 10, t: 40, b: 80 }, height: 430, showlegend: false,
       }, { displaylogo: false, responsive: true });
 
       const angle = (i) => Math.PI / 2 - (2 * Math.PI * i) / L;
@@ -120,17 +123,20 @@ function gedigExplorer(id) {
         annotations: arrows, margin: { l: 10, r: 10, t: 40, b: 10 }, height: 440, showlegend: false,
       }, { displaylogo: false, responsive: true });
 
-      caption.textContent = `${t.corpus}: “${t.text}” (${L} tokens). ${cfg.preset} preset, ${cfg.label}: τ = ${tau.toPrecision(4)}.`;
+      const threshold = cfg.tau === null ? `${cfg.label} of this head's weights, τ = ${tau.toPrecision(4)}` : `the fixed threshold ${cfg.label}`;
+      caption.textContent = `${t.corpus}: “${t.text}” (${L} tokens). ${cfg.preset} preset, ${threshold}.`;
       formula.textContent = `F = ΔEPC − λ(ΔH + γ·ΔSP) with λ = ${cfg.lam}, γ = ${cfg.gamma}; every value below was computed by gedig when this page was built.`;
       const headTerms = arr(pre + ".head_terms"), textTerms = arr(pre + ".text_terms");
       const S = t.per_head.length, T = t.per_text.length;
       const rows = [];
       t.per_head.forEach((src, s) => rows.push([src, (q) => headTerms[(((k * C + c) * S) + s) * 4 + q]]));
       t.per_text.forEach((src, s) => rows.push([src, (q) => textTerms[((c * T) + s) * 4 + q]]));
-      const head = el("tr", {}, el("th", {}, "matrix"), ...P.terms.map((q) => el("th", {}, TERM_LABEL[q] || q)));
+      const head = el("tr", {}, el("th", {}, "matrix"), ...P.terms.map((q) => el("th", {}, TERM_LABEL[q] || q)), el("th", {}, "ΔF"));
+      const fHead = rows[0][1](0);
       const body = rows.map(([src, get]) => el("tr", { "data-source": src },
-        el("td", {}, src === "head" ? "this head" : `${src} baseline`),
-        ...P.terms.map((q, qi) => el("td", { "data-source": src, "data-term": q }, fmt(get(qi), 6)))));
+        el("td", {}, src === "head" ? "this head" : `${src}`),
+        ...P.terms.map((q, qi) => el("td", { "data-source": src, "data-term": q }, fmt(get(qi), 6))),
+        el("td", { "data-source": src, "data-term": "dF" }, src === "head" ? "" : fmt(fHead - get(0), 6))));
       table.replaceChildren(el("thead", {}, head), el("tbody", {}, ...body));
       root.dataset.edges = String(edges.length);
       root.dataset.ready = "true";

@@ -258,13 +258,18 @@ _JS = Path(__file__).with_name("explorer.js")
 
 
 def explorer_html(payload: dict[str, Any], *, element_id: str = "gedig-explorer") -> str:
-    """The page fragment: controls, two plot areas, the terms table, the data and the script that
-    wires them (Plotly must already be on the page; the book loads its vendored copy)."""
+    """The page fragment: controls at the top, the heatmap with the terms table beside it (so that a
+    change of head shows its F at once), the graph below, the data and the script that wires them
+    (Plotly must already be on the page; the book loads its vendored copy)."""
     data = json.dumps({k: v for k, v in payload.items() if k != "parameters"}, separators=(",", ":"))
     data = data.replace("<", "\\u003c")  # "<" only occurs inside JSON strings: the script element can never end early
     style = (
         f"#{element_id} .gedig-explorer-controls label {{display: inline-block; margin: 0 1em 0.4em 0; white-space: nowrap}}"
-        f" #{element_id} select {{max-width: 34em}} #{element_id} .gedig-explorer-caption {{font-size: 0.92em}}"
+        f" #{element_id} select {{max-width: 26em}} #{element_id} .gedig-explorer-caption {{font-size: 0.92em; margin: 0.2em 0}}"
+        f" #{element_id} .gedig-explorer-main {{display: flex; flex-wrap: wrap; gap: 0.8em; align-items: flex-start}}"
+        f" #{element_id} [data-plot=heatmap] {{flex: 1 1 400px; min-width: 0}}"
+        f" #{element_id} .gedig-explorer-side {{flex: 0 0 auto; max-width: 520px; font-size: 0.88em}}"
+        f" #{element_id} .gedig-explorer-terms td, #{element_id} .gedig-explorer-terms th {{padding: 0.15em 0.45em; text-align: right}}"
     )
     return (
         f"<style>{style}</style>\n"

@@ -1,7 +1,10 @@
-"""Text corpora, offline first: embedded Wikipedia summaries and Rotten Tomatoes snippets.
+"""Text corpora, offline first: embedded Wikipedia summaries and Rotten Tomatoes snippets; and the
+paper's own data from the hub (or its local cache): WikiText-2 selected as the author's loader
+selected it, SST-2 sentences, and GLUE tasks for fine-tuning.
 
-Selection is deterministic (a seeded draw from a fixed, sorted pool) and never silently
-substituted: a corpus that cannot be had raises an error saying why and what works offline.
+Selection is deterministic (a seeded draw from a fixed, sorted pool, or the author's file order)
+and never silently substituted: a corpus that cannot be had raises an error saying why and what
+works offline.
 """
 
 from __future__ import annotations
@@ -21,9 +24,22 @@ from .hub import hub_reachable
 CORPORA = {
     "wiki-summaries": "English Wikipedia lead summaries (Level-4 vital articles), split into sentences; embedded; CC BY-SA 4.0",
     "rotten-tomatoes": "Pang & Lee Rotten Tomatoes review snippets (fresh = 1, rotten = 0), the source text of SST; embedded",
-    "wikitext": "WikiText-2 raw train split, non-empty lines (hub; online only)",
-    "sst2": "GLUE SST-2 train split (hub; online only)",
+    "wikitext": "WikiText-2 raw (Salesforce/wikitext, wikitext-2-raw-v1), lines as the author's loader selected them (hub)",
+    "sst2": "GLUE SST-2 training sentences under 120 characters, in file order, as the author's later loader took them (hub)",
 }
+WIKITEXT_SELECTIONS = {
+    "author": (
+        "train[:200]",
+        "the author's executed loader: the first 200 lines of the training split, kept when non-empty and under 120 characters raw; at most 63 texts",
+    ),
+    "paper-text": (
+        "train[:2000]",
+        "the same filter on the first 2000 lines, the later loader that can yield the 200 samples the paper's text names",
+    ),
+}
+GLUE = {"sst2": ("sentence", None), "cola": ("sentence", None), "mrpc": ("sentence1", "sentence2"), "qnli": ("question", "sentence")}
+"""GLUE tasks for fine-tuning (nyu-mll/glue): their text column and, for pair tasks, the second one."""
+LABELLED = ("rotten-tomatoes", *(f"glue/{t}" for t in GLUE))
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
 
 
@@ -53,29 +69,61 @@ def _rotten_tomatoes() -> pd.DataFrame:
     return df.drop_duplicates("text").sort_values(["text"], kind="stable").reset_index(drop=True)
 
 
-def _hub_dataset(name: str) -> pd.DataFrame:
-    if not hub_reachable():
-        raise GedigError(
-            f"corpus {name!r} comes from the Hugging Face hub, which cannot be reached from this machine. "
-            f"Embedded corpora that work offline: wiki-summaries (for WikiText), rotten-tomatoes (for SST-2)."
-        )
-    import datasets
+def _hub_split(repo: str, config: str, split: str) -> pd.DataFrame:
+    """One split of a hub dataset (from the hub, or offline from the local ``datasets`` cache)."""
+    try:
+        import datasets
+        from datasets.utils.logging import disable_progress_bar, set_verbosity_error
 
-    if name == "wikitext":
-        ds = datasets.load_dataset("wikitext", "wikitext-2-raw-v1", split="train")
-        return pd.DataFrame({"text": [t.strip() for t in ds["text"] if t.strip()]})
-    ds = datasets.load_dataset("glue", "sst2", split="train")
-    return pd.DataFrame({"text": [t.strip() for t in ds["sentence"]], "label": ds["label"]})
+        disable_progress_bar()
+        set_verbosity_error()
+        return datasets.load_dataset(repo, config, split=split).to_pandas()
+    except (ConnectionError, OSError, ValueError) as exc:
+        if not hub_reachable():
+            raise GedigError(
+                f"dataset {repo} ({config}, {split}) comes from the Hugging Face hub, which cannot be reached from this machine, "
+                f"and it is not in the local datasets cache. Embedded corpora that work offline: wiki-summaries (for WikiText), "
+                f"rotten-tomatoes (for SST-2)."
+            ) from None
+        raise GedigError(f"could not load dataset {repo} ({config}, {split}): {str(exc).splitlines()[0]}") from None
+
+
+def wikitext_lines(selection: str = "author") -> list[str]:
+    """WikiText-2 lines as the author's loader kept them: the raw line (leading space and newline
+    included) under 120 characters and non-empty once stripped, stripped, in file order."""
+    if selection not in WIKITEXT_SELECTIONS:
+        raise GedigError(f"unknown WikiText-2 selection {selection!r}; choose one of {', '.join(WIKITEXT_SELECTIONS)}")
+    raw = _hub_split("Salesforce/wikitext", "wikitext-2-raw-v1", WIKITEXT_SELECTIONS[selection][0])["text"]
+    return [t.strip() for t in raw if t.strip() and len(t) < 120]
+
+
+def sst2_sentences() -> list[str]:
+    """SST-2 training sentences under 120 characters in file order (the author's later loader)."""
+    raw = _hub_split("nyu-mll/glue", "sst2", "train[:5000]")["sentence"]
+    return [t.strip() for t in raw if t.strip() and len(t) < 120]
 
 
 def _pool(name: str) -> pd.DataFrame:
+    """An embedded corpus's pool, sorted and deduplicated (the hub corpora are read in file order)."""
     if name == "wiki-summaries":
         return pd.DataFrame({"text": list(_wiki_sentences())})
     if name == "rotten-tomatoes":
         return _rotten_tomatoes()
-    if name in ("wikitext", "sst2"):
-        return _hub_dataset(name)
     raise GedigError(f"unknown corpus {name!r}; choose one of {', '.join(CORPORA)}")
+
+
+def _in_order(name: str, n: int | None, selection: str | None) -> list[str]:
+    """The first ``n`` texts of a hub corpus in the author's file order (all of them when n is None)."""
+    texts = wikitext_lines(selection or "author") if name == "wikitext" else sst2_sentences()
+    if n is None:
+        return texts
+    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
+        raise GedigError(f"n must be a positive integer or None (every text of the selection), got {n!r}")
+    if n > len(texts):
+        raise GedigError(
+            f"the {selection or 'author'} selection of {name!r} yields {len(texts)} texts; cannot take n = {n} (pass n=None for all of them)"
+        )
+    return texts[:n]
 
 
 def _select(name: str, n: int, seed: int, min_chars: int, max_chars: int) -> pd.DataFrame:
@@ -92,8 +140,30 @@ def _select(name: str, n: int, seed: int, min_chars: int, max_chars: int) -> pd.
     return pool.iloc[np.sort(rng.choice(len(pool), size=n, replace=False))].reset_index(drop=True)
 
 
-def load_texts(name: str = "wiki-summaries", *, n: int = 200, seed: int = 0, min_chars: int = 20, max_chars: int = 120) -> list[str]:
-    """``n`` texts of ``min_chars``–``max_chars`` characters from corpus ``name``, a seeded draw in pool order."""
+def load_texts(
+    name: str = "wiki-summaries",
+    *,
+    n: int | None = 200,
+    seed: int = 0,
+    min_chars: int = 20,
+    max_chars: int = 120,
+    selection: str | None = None,
+) -> list[str]:
+    """``n`` texts from corpus ``name``.
+
+    Embedded corpora: a seeded draw of texts of ``min_chars``–``max_chars`` characters, in pool
+    order. Hub corpora (``wikitext``, ``sst2``): the author's selection in file order, the first
+    ``n`` (``None``: all of them); for ``wikitext``, ``selection`` is 'author' (default) or
+    'paper-text' (see ``WIKITEXT_SELECTIONS``), and the author's own length filter applies.
+    """
+    if name in ("wikitext", "sst2"):
+        if selection is not None and name == "sst2":
+            raise GedigError("sst2 has one selection (the author's); pass selection=None")
+        return _in_order(name, n, selection)
+    if selection is not None:
+        raise GedigError(f"corpus {name!r} is a seeded draw; selection applies to wikitext only")
+    if n is None:
+        raise GedigError(f"corpus {name!r} needs a count n (None means every text only for the hub corpora)")
     return _select(name, n, seed, min_chars, max_chars)["text"].tolist()
 
 
@@ -101,8 +171,8 @@ def load_labelled(
     name: str = "rotten-tomatoes", *, n: int, seed: int = 0, min_chars: int = 1, max_chars: int = 10_000, balanced: bool = True
 ) -> pd.DataFrame:
     """A labelled sample (columns ``text``, ``label``) for fine-tuning; ``balanced`` draws n/2 per class."""
-    if name not in ("rotten-tomatoes", "sst2"):
-        raise GedigError(f"corpus {name!r} has no labels; labelled corpora: rotten-tomatoes, sst2")
+    if name != "rotten-tomatoes":
+        raise GedigError(f"corpus {name!r} has no labels for a seeded draw; labelled corpora: rotten-tomatoes, and the GLUE tasks through labelled_splits('glue/<task>')")
     if not balanced:
         return _select(name, n, seed, min_chars, max_chars)
     if not isinstance(n, (int, np.integer)) or n < 2 or n % 2:
@@ -120,14 +190,38 @@ def load_labelled(
     return pd.concat(parts).sample(frac=1.0, random_state=int(rng.integers(2**31))).reset_index(drop=True)
 
 
+def glue_split(task: str, split: str) -> pd.DataFrame:
+    """A GLUE task's split as ``text`` (and ``text_pair`` for pair tasks) and ``label``."""
+    if task not in GLUE:
+        raise GedigError(f"unknown GLUE task {task!r}; gedig loads {', '.join(GLUE)}")
+    first, second = GLUE[task]
+    raw = _hub_split("nyu-mll/glue", task, split)
+    out = pd.DataFrame({"text": raw[first].astype(str)})
+    if second:
+        out["text_pair"] = raw[second].astype(str)
+    out["label"] = raw["label"].astype(int)
+    return out
+
+
 def labelled_splits(
     name: str, *, n_train: int, n_eval: int, seed: int = 0, selection: str = "balanced"
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Training and evaluation tables (``text``, ``label``) for fine-tuning.
+    """Training and evaluation tables (``text``, optional ``text_pair``, ``label``) for fine-tuning.
 
-    'balanced': one balanced seeded draw of n_train + n_eval, half of each class in each split, the
-    training rows shuffled with ``seed``.
+    'balanced' (the embedded corpus): one balanced seeded draw of n_train + n_eval, half of each
+    class in each split, the training rows shuffled with ``seed``. 'first' (a GLUE task,
+    ``glue/<task>``): the first n_train rows of its training split and the first n_eval of its
+    validation split, as the author's notebook took them.
     """
+    if name not in LABELLED:
+        raise GedigError(f"corpus {name!r} has no labels for fine-tuning; labelled corpora: {', '.join(LABELLED)}")
+    if name.startswith("glue/"):
+        if selection != "first":
+            raise GedigError(f"{name} is selected in file order (selection='first'), as the author's notebook did; got {selection!r}")
+        train, evals = glue_split(name[5:], f"train[:{n_train}]"), glue_split(name[5:], f"validation[:{n_eval}]")
+        if len(train) < n_train or len(evals) < n_eval:
+            raise GedigError(f"{name} has {len(train)} training and {len(evals)} validation rows; cannot take {n_train} and {n_eval}")
+        return train, evals
     if selection != "balanced":
         raise GedigError(f"unknown selection {selection!r} for corpus {name!r}; the embedded corpora offer 'balanced'")
     if n_train % 2 or n_eval % 2:

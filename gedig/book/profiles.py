@@ -1,0 +1,201 @@
+"""Book profiles: each binds the paper's systems to a model and its data, and sets the chapters' sizes.
+
+Claims are about the systems the paper measured (``bert``, ``gpt2``, ``llama3.0``, ``llama3.1``,
+``phi3`` for Table 2 and Figure 2; ``distilbert-sst2`` for Table 3). ``full`` and ``ci`` bind the
+embedded stand-ins (no Phi-3-family model ships in a package registry, so ``phi3`` is unbound and
+its claims are not checkable there); ``paper`` binds the paper's own hub models and data, for a
+machine with the hub and a GPU; ``paper-tiny`` binds the same ids at tiny counts, which the test
+suite runs on a local hub (``gedig.models.localhub``) to prove that path offline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import GedigError
+
+SYSTEMS = {
+    "bert": "BERT",
+    "gpt2": "GPT-2",
+    "llama3.0": "Llama 3.0 8B",
+    "llama3.1": "Llama 3.1 8B",
+    "phi3": "Phi-3-mini",
+    "distilbert-sst2": "DistilBERT on SST-2",
+}
+"""The paper's systems, with the names the paper uses for them."""
+PAIR = ("bert", "gpt2")
+"""The encoder and the causal model of the 12 × 12 pair, the systems of the per-head chapters."""
+TABLE2 = ("bert", "gpt2", "llama3.0", "llama3.1", "phi3")
+
+STAND_INS = {
+    "bert": "minilm-l6",
+    "gpt2": "smollm2-135m",
+    "llama3.0": "smollm2-135m",
+    "llama3.1": "smollm2-135m",
+    "phi3": None,
+    "distilbert-sst2": "minilm-l6",
+}
+PAPER_MODELS = {
+    "bert": "bert-base-uncased",
+    "gpt2": "gpt2",
+    "llama3.0": "meta-llama/Meta-Llama-3-8B",
+    "llama3.1": "meta-llama/Llama-3.1-8B",
+    "phi3": "microsoft/Phi-3-mini-4k-instruct",
+    "distilbert-sst2": "distilbert-base-uncased",
+}
+LARGE_DTYPE = {
+    "meta-llama/Meta-Llama-3-8B": "bfloat16",
+    "meta-llama/Llama-3.1-8B": "bfloat16",
+    "microsoft/Phi-3-mini-4k-instruct": "bfloat16",
+}
+"""The 8B-class models run in bfloat16 with eager attention (the author ran them in float16 on a T4)."""
+UNBOUND_WHY = {
+    "phi3": "no Phi-3-family model ships in a package registry; the paper profile (python -m gedig book --size paper) runs microsoft/Phi-3-mini-4k-instruct"
+}
+
+STAND_IN_FREG = {"model": "minilm-l6", "corpus": "rotten-tomatoes"}
+PAPER_FREG = {"model": "distilbert-base-uncased", "corpus": "glue/sst2", "selection": "first"}
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One way to build the book: the models bound to the paper's systems, the corpora, the sizes."""
+
+    name: str
+    title: str
+    description: str
+    systems: dict[str, str | None]
+    corpus: str
+    second_corpus: str
+    freg: dict[str, Any]
+    chapters: dict[str, dict[str, Any]] = field(default_factory=dict)
+    dtypes: dict[str, str] = field(default_factory=dict)
+    needs_hub: bool = False
+
+    def model(self, system: str) -> str | None:
+        if system not in self.systems:
+            raise GedigError(f"profile {self.name!r} has no system {system!r}; its systems: {', '.join(self.systems)}")
+        return self.systems[system]
+
+    def bound(self, systems: tuple[str, ...] | list[str]) -> dict[str, str]:
+        """The systems among ``systems`` that have a model here, with it."""
+        return {s: m for s in systems if (m := self.model(s)) is not None}
+
+    def label(self, system: str) -> str:
+        """'minilm-l6 (for BERT)' under a stand-in profile; the model's id under the paper's."""
+        model = self.model(system)
+        if model is None:
+            return f"none (for {SYSTEMS[system]})"
+        return model if self.name.startswith("paper") else f"{model} (for {SYSTEMS[system]})"
+
+    def model_label(self, model: str, among: tuple[str, ...] | list[str] | None = None) -> str:
+        """A model with the systems it stands for (among ``among``, default all):
+        'smollm2-135m (for GPT-2, Llama 3.0 8B, Llama 3.1 8B)'."""
+        base = model.removesuffix("@random-init")
+        systems = [SYSTEMS[s] for s, m in self.systems.items() if m == base and (among is None or s in among)]
+        twin = ", untrained" if model.endswith("@random-init") else ""
+        if self.name.startswith("paper") or not systems:
+            return f"{model}" if not twin else f"{base} (untrained)"
+        return f"{base} (for {', '.join(systems)}{twin})"
+
+    def parameters(self, chapter: str) -> dict[str, Any]:
+        """The papermill parameters of ``chapter`` under this profile (the profile's name, then its sizes)."""
+        return {"profile": self.name, **self.chapters.get(chapter, {})}
+
+
+CI_SIZES = {
+    "02_graph_mapping": {"n_texts": 12},
+    "03_h1_real_vs_random": {"n_texts": 12},
+    "04_h2_layer_transition": {"n_texts": 12},
+    "05_head_diversity": {"n_texts": 12},
+    "06_f_regularization": {
+        "alphas": [0, 0.001, 0.01, 1.0],
+        "seeds": [42, 123],
+        "n_train": 64,
+        "n_eval": 80,
+        "epochs": 1,
+        "measure_overhead": False,
+    },
+    "07_what_f_measures": {"n_texts": 8, "n_flips": 200, "n_boot": 199, "n_length_bins": 2},
+    "08_explore_heads": {"n_wiki": 3, "n_reviews": 2, "qs": [0.7, 0.9], "n_check": 10},
+}
+PAPER_SIZES = {  # n_texts None: every text the author's WikiText-2 selection yields (63 on the real data)
+    "02_graph_mapping": {"n_texts": None},
+    "03_h1_real_vs_random": {"n_texts": None},
+    "04_h2_layer_transition": {"n_texts": None},
+    "05_head_diversity": {"n_texts": None},
+    "07_what_f_measures": {"n_texts": None},
+}
+TINY_SIZES = {
+    "02_graph_mapping": {"n_texts": None},
+    "03_h1_real_vs_random": {"n_texts": None},
+    "04_h2_layer_transition": {"n_texts": None},
+    "05_head_diversity": {"n_texts": None},
+    "06_f_regularization": {
+        "alphas": [0, 0.001, 0.01, 1.0],
+        "seeds": [42, 123],
+        "n_train": 32,
+        "n_eval": 16,
+        "epochs": 1,
+        "measure_overhead": False,
+    },
+    "07_what_f_measures": {"n_texts": 6, "n_flips": 100, "n_boot": 99, "n_length_bins": 2, "lams": [0.5, 1.0], "gammas": [0.0, 0.5]},
+    "08_explore_heads": {"n_wiki": 2, "n_reviews": 1, "qs": [0.9], "n_check": 6},
+}
+
+PROFILES = {
+    "full": Profile(
+        name="full",
+        title="full size",
+        description="the embedded stand-ins (minilm-l6 for BERT and DistilBERT, smollm2-135m for GPT-2 and Llama) at the paper's counts",
+        systems=STAND_INS,
+        corpus="wiki-summaries",
+        second_corpus="rotten-tomatoes",
+        freg=STAND_IN_FREG,
+    ),
+    "ci": Profile(
+        name="ci",
+        title="CI size",
+        description="the embedded stand-ins at small counts, so that the test suite builds the whole book in minutes",
+        systems=STAND_INS,
+        corpus="wiki-summaries",
+        second_corpus="rotten-tomatoes",
+        freg=STAND_IN_FREG,
+        chapters=CI_SIZES,
+    ),
+    "paper": Profile(
+        name="paper",
+        title="the paper's systems",
+        description="the paper's own models from the Hugging Face hub (bert-base-uncased, gpt2, Meta-Llama-3-8B, Llama-3.1-8B, "
+        "Phi-3-mini-4k-instruct, distilbert-base-uncased) on WikiText-2 as the author's loader selected it and GLUE SST-2 with "
+        "the author's protocol",
+        systems={**PAPER_MODELS},
+        corpus="wikitext",
+        second_corpus="sst2",
+        freg=PAPER_FREG,
+        chapters=PAPER_SIZES,
+        dtypes=LARGE_DTYPE,
+        needs_hub=True,
+    ),
+    "paper-tiny": Profile(
+        name="paper-tiny",
+        title="the paper's systems, tiny",
+        description="the paper's hub ids bound to tiny random-weight models of the same architectures and tokenizer kinds on a local "
+        "hub (gedig.models.localhub), with tiny WikiText-2 and GLUE: the paper profile's code path, offline, at tiny counts",
+        systems={**PAPER_MODELS},
+        corpus="wikitext",
+        second_corpus="sst2",
+        freg=PAPER_FREG,
+        chapters=TINY_SIZES,
+        dtypes=LARGE_DTYPE,
+        needs_hub=True,
+    ),
+}
+
+
+def get(name: str) -> Profile:
+    """The profile called ``name``; an unknown one is an error naming the others."""
+    if name not in PROFILES:
+        raise GedigError(f"unknown profile {name!r}; choose one of {', '.join(PROFILES)}")
+    return PROFILES[name]
