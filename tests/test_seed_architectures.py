@@ -1,6 +1,6 @@
 """Every architecture the paper used, tiny and offline: BERT, GPT-2, DistilBERT, Llama 3 (grouped-query
-attention) and Phi-3 (fused qkv), each built from its transformers config (2 layers, 4 heads,
-hidden 32) with a tokenizer of its kind, saved to a folder, loaded with ``load_model(folder)``,
+attention) and Phi-3 (fused qkv), each built from its transformers config (4 layers, 4 heads,
+hidden 32) by the local hub's builder with a tokenizer of its kind, saved to a folder, loaded with ``load_model(folder)``,
 detected as causal or not, and scored to ≤ 1e-9 of the networkx reference on its own attention.
 Only the hub download of the real weights is missing offline; everything after it runs here."""
 
@@ -12,63 +12,14 @@ import torch
 
 from gedig import GaugeConfig
 from gedig.gauge.reference import reference_gauge
-from gedig.models.assets import minilm_dir
 from gedig.models.attention import extract, plan_batches
 from gedig.models.corpora import load_texts
 from gedig.models.loading import load_model
+from gedig.models.localhub import TINY, save_tiny
 from gedig.pipeline.scoring import score
 
 TEXTS = load_texts(n=5, seed=3)
-TINY = {"layers": 2, "heads": 4, "hidden": 32, "ffn": 64, "positions": 128}
-
-
-def _byte_level_bpe(folder):
-    """A byte-level BPE tokenizer (the kind GPT-2, Llama 3 and Phi-3 ship), trained on the embedded corpus."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import PreTrainedTokenizerFast
-
-    tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tok.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=400, special_tokens=["<|endoftext|>"], initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
-    tok.train_from_iterator(load_texts(n=300, seed=99), trainer)
-    fast = PreTrainedTokenizerFast(
-        tokenizer_object=tok, bos_token="<|endoftext|>", eos_token="<|endoftext|>", model_input_names=["input_ids", "attention_mask"]
-    )
-    fast.save_pretrained(folder)
-    return fast
-
-
-def _wordpiece(folder, cls_name):
-    import transformers
-
-    tok = getattr(transformers, cls_name).from_pretrained(minilm_dir())
-    tok.save_pretrained(folder)
-    return tok
-
-
-def _config(arch, vocab, eos):
-    import transformers as tf
-
-    L, H, d, f, P = TINY["layers"], TINY["heads"], TINY["hidden"], TINY["ffn"], TINY["positions"]
-    if arch == "bert":
-        return tf.BertConfig(
-            vocab_size=vocab, hidden_size=d, num_hidden_layers=L, num_attention_heads=H, intermediate_size=f, max_position_embeddings=P
-        )
-    if arch == "distilbert":
-        return tf.DistilBertConfig(vocab_size=vocab, dim=d, n_layers=L, n_heads=H, hidden_dim=f, max_position_embeddings=P)
-    if arch == "gpt2":
-        return tf.GPT2Config(vocab_size=vocab, n_embd=d, n_layer=L, n_head=H, n_positions=P, bos_token_id=eos, eos_token_id=eos)
-    common = dict(
-        vocab_size=vocab, hidden_size=d, num_hidden_layers=L, num_attention_heads=H, intermediate_size=f, max_position_embeddings=P
-    )
-    ids = dict(bos_token_id=eos, eos_token_id=eos, pad_token_id=eos)
-    if arch == "llama":  # Llama 3: grouped-query attention, 2 key/value heads for 4 query heads
-        return tf.LlamaConfig(**common, num_key_value_heads=2, **ids)
-    return tf.Phi3Config(**common, num_key_value_heads=H, **ids)  # Phi-3: one fused qkv projection
-
-
-ARCHS = {  # name: (paper's system, tokenizer, causal)
+ARCHS = {  # name: (the paper's system, tokenizer kind, causal)
     "bert": ("bert-base-uncased", "BertTokenizerFast", False),
     "gpt2": ("gpt2", "bpe", True),
     "distilbert": ("distilbert-base-uncased", "DistilBertTokenizerFast", False),
@@ -77,21 +28,10 @@ ARCHS = {  # name: (paper's system, tokenizer, causal)
 }
 
 
-def save_tiny(arch, folder):
-    """A seeded random-initialised tiny model of ``arch`` and its tokenizer, saved to ``folder``."""
-    from transformers import AutoModel
-
-    tok = _byte_level_bpe(folder) if ARCHS[arch][1] == "bpe" else _wordpiece(folder, ARCHS[arch][1])
-    eos = tok.eos_token_id if tok.eos_token_id is not None else 0
-    torch.manual_seed(0)
-    model = AutoModel.from_config(_config(arch, len(tok), eos), attn_implementation="eager")
-    model.save_pretrained(folder)
-    return folder
-
-
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
-    return {arch: save_tiny(arch, tmp_path_factory.mktemp(arch)) for arch in ARCHS}
+    """Each architecture as gedig.models.localhub builds it (the local hub's own builder), in a folder."""
+    return {arch: save_tiny(arch, ARCHS[arch][1], tmp_path_factory.mktemp(arch)) for arch in ARCHS}
 
 
 @pytest.mark.parametrize("arch", list(ARCHS))

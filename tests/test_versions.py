@@ -136,3 +136,21 @@ def test_a_stamp_names_a_changed_input(tmp_path):
 def test_module_digests_name_what_a_chapter_imports():
     digests = module_digests("gedig.figures.explorer")
     assert "gedig.figures.explorer" in digests and "gedig.pipeline.batch" in digests and "gedig.cli" not in digests
+
+
+def test_only_and_force_name_chapters_by_prefix():
+    from gedig import GedigError
+    from gedig.book.build import select_chapters
+
+    assert select_chapters(NOTEBOOKS, ["06"]) == {"06_f_regularization"}
+    assert select_chapters(NOTEBOOKS, ["03_h1_real_vs_random", "08"]) == {"03_h1_real_vs_random", "08_explore_heads"}
+    assert select_chapters(NOTEBOOKS, None) == set(NOTEBOOKS)
+    with pytest.raises(GedigError, match="no chapter '99'"):
+        select_chapters(NOTEBOOKS, ["99"])
+
+
+def test_a_stale_stamp_says_why_in_a_few_words():
+    now = chapter_state("07_what_f_measures", chapter_parameters("ci", "07_what_f_measures"))
+    old = {**now, "code": "0" * 12, "modules": {**now["modules"], "gedig.analysis.robustness": "x"}, "parameters": {**now["parameters"], "n_texts": 9}}
+    reasons = stale_reasons(old, now)
+    assert "gedig.analysis.robustness changed" in reasons and any(r.startswith("its parameters changed") for r in reasons)

@@ -269,7 +269,7 @@ def finish_page(path: Path, name: str, size: str, params: dict[str, Any]) -> Non
     nbformat.write(nb, path)
 
 
-def _select(names: tuple[str, ...], wanted: list[str] | None) -> set[str]:
+def select_chapters(names: tuple[str, ...], wanted: list[str] | None) -> set[str]:
     """Chapters named by a prefix or a full name ('06', '06_f_regularization'); an unknown one is an error."""
     if wanted is None:
         return set(names)
@@ -302,8 +302,8 @@ def execute(
     one-line summary of what was kept.
     """
     get_profile(size)
-    selected = _select(names, only)
-    forced = set(names) if force is True else _select(names, list(force)) if force else set()
+    selected = select_chapters(names, only)
+    forced = set(names) if force is True else select_chapters(names, list(force)) if force else set()
     out_dir = site / "book" / "executed"
     timings: dict[str, float] = {}
     with _build_lock(out_dir):

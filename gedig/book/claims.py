@@ -48,12 +48,12 @@ def load_measures(folder: Path | str) -> dict[str, Any]:
     return measure_sources(folder)[0]
 
 
-def chapter_of(claim: dict[str, Any], source: Mapping[str, str]) -> str:
+def chapter_of(claim: dict[str, Any], source: Mapping[str, str], keys: list[str] | None = None) -> str:
     """The chapter a reader should open for a claim: its ``chapter`` field, else the notebook that
-    wrote its first measure."""
+    wrote its first measure (``keys``: the claim's measures with their templates expanded)."""
     if claim.get("chapter"):
         return str(claim["chapter"])
-    keys = claim.get("measures", [])
+    keys = keys if keys is not None else claim.get("measures", [])
     return source.get(keys[0], "?") if keys else "?"
 
 
@@ -182,6 +182,7 @@ def evaluate(
         if unknown:
             raise GedigError(f"claim {claim['id']}: no chapter recorded which model system(s) {unknown} were bound to")
         values: dict[str, Any] = {}
+        keys: list[str] = []
         unbound = [s for s in systems if bound[s] is None]
         if unbound:
             measured, verdict = "—", "not checkable offline"
@@ -214,7 +215,7 @@ def evaluate(
                 "models": models,
                 "answered_by": "; ".join(_model_label(s, m, profile, SYSTEMS) for s, m in models.items()) or "—",
                 "profile": profile,
-                "chapter": chapter_of(claim, sources or {}),
+                "chapter": chapter_of(claim, sources or {}, keys or None),
             }
         )
     return pd.DataFrame(rows)

@@ -18,7 +18,7 @@ import pandas as pd
 import torch
 
 from .assets import minilm_dir
-from .corpora import load_labelled, load_texts
+from .corpora import GLUE, load_labelled, load_texts
 
 ARCHITECTURES = {  # hub id: (architecture, tokenizer kind)
     "bert-base-uncased": ("bert", "BertTokenizerFast"),
@@ -34,7 +34,6 @@ DATASETS = {
     "Salesforce/wikitext": ("wikitext-2-raw-v1", ("train", "validation")),
     "nyu-mll/glue": ("sst2", ("train", "validation")),
 }
-GLUE_TASKS = {"sst2": ("sentence", None), "cola": ("sentence", None), "mrpc": ("sentence1", "sentence2"), "qnli": ("question", "sentence")}
 
 
 def _commit(name: str) -> str:
@@ -158,7 +157,7 @@ def tiny_wikitext(n_lines: int = 240, seed: int = 0) -> dict[str, pd.DataFrame]:
 def tiny_glue(task: str, n: int = 120, seed: int = 0) -> dict[str, pd.DataFrame]:
     """A GLUE task's columns (sentence / sentence1 + sentence2 / question + sentence, label, idx)
     filled from the embedded labelled reviews: the shape of the task, not its content."""
-    first, second = GLUE_TASKS[task]
+    first, second = GLUE[task]
     pool = load_labelled("rotten-tomatoes", n=2 * n, seed=seed)
     out = {}
     for split, part in (("train", pool.iloc[:n]), ("validation", pool.iloc[n:])):
@@ -181,10 +180,10 @@ def build_local_hub(root: Path | str, *, models: tuple[str, ...] = tuple(ARCHITE
         _repo(hub, "model", repo_id, lambda folder, a=arch, t=tokenizer: save_tiny(a, t, folder))
     wiki = tiny_wikitext()
     _arrow_dataset(data, "Salesforce/wikitext", "wikitext-2-raw-v1", wiki)
-    for task in GLUE_TASKS:
+    for task in GLUE:
         _arrow_dataset(data, "nyu-mll/glue", task, tiny_glue(task))
     (root / "manifest.json").write_text(
-        json.dumps({"models": list(models), "tiny": TINY, "datasets": ["wikitext-2-raw-v1", *GLUE_TASKS]}, indent=1)
+        json.dumps({"models": list(models), "tiny": TINY, "datasets": ["wikitext-2-raw-v1", *GLUE]}, indent=1)
     )
     return local_hub_env(root)
 
