@@ -386,14 +386,16 @@ def headline(table: Any, measures: dict[str, Any]) -> str:
     ]
     pair = [s for s in ("bert", "gpt2") if profile.systems.get(s)]
     if all(f"h1.{s}.published.random.dF" in measures for s in pair):
+        held = sum(bool(measures.get(f"h1.{s}.published.random.ci_low", 0) > 0) for s in pair)
         lines.append(
-            "- **H1 as published holds against the random baseline:** "
+            f"- **H1 as published {'holds' if held == len(pair) else f'holds for {held} of {len(pair)} models'} against the random baseline:** "
             + "; ".join(f"{profile.label(s)} ΔF = {fmt(measures[f'h1.{s}.published.random.dF'])}" for s in pair)
             + " (the paper: +0.11 and +0.10)."
         )
     if all(f"robustness.{s}.r2_entropy_published" in measures for s in pair):
+        mostly = all(measures[f"robustness.{s}.r2_entropy_published"] > 0.5 for s in pair)
         lines.append(
-            "- **But F mostly measures entropy:** mean row entropy alone explains "
+            f"- **{'But F mostly measures entropy' if mostly else 'Entropy explains only part of F'}:** mean row entropy alone explains "
             + " and ".join(f"{measures[f'robustness.{s}.r2_entropy_published']:.0%}" for s in pair)
             + " of F's variance across heads (chapter 7)."
         )
