@@ -259,6 +259,22 @@ def bench_warm_cache(name: str = "minilm-l6", *, n_texts: int = 10, seed: int = 
     return {"case": f"{name}: cached score() call, {n_texts} texts", "warm_cache_s": warm}
 
 
+def bench_preflight() -> dict[str, float | str]:
+    """Seconds until ``python -m gedig book --size paper`` stops at its preflight on a machine
+    without the hub (HF_HUB_OFFLINE=1 stands in for one), and its exit status (2 expected)."""
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "HF_HUB_OFFLINE": "1", "GEDIG_CACHE": tmp}
+        t0 = time.perf_counter()
+        run = subprocess.run([sys.executable, "-m", "gedig", "book", "--size", "paper"], capture_output=True, text=True, env=env, timeout=120)
+        seconds = time.perf_counter() - t0
+    return {"case": "book --size paper without the hub: the preflight", "preflight_s": seconds, "preflight_exit": float(run.returncode)}
+
+
 def run_bench(
     models: Sequence[str] = ("minilm-l6", "smollm2-135m"),
     *,
@@ -273,5 +289,5 @@ def run_bench(
     table = bench_synthetic(lengths, n_heads=n_heads)
     model_rows = [bench_model(m, n_texts=n_texts) for m in models]
     config_rows = [bench_configs(m, n_texts=min(n_texts, 100)) for m in models[:1]]
-    warm = [bench_warm_cache(models[0])]
-    return pd.concat([table, pd.DataFrame(model_rows), pd.DataFrame(config_rows), pd.DataFrame(warm)], ignore_index=True)
+    other = [bench_warm_cache(models[0]), bench_preflight()]
+    return pd.concat([table, pd.DataFrame(model_rows), pd.DataFrame(config_rows), pd.DataFrame(other)], ignore_index=True)

@@ -102,7 +102,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     syn = table[table["case"].str.startswith("synthetic")]
     multi = table[table["case"].str.contains("configs,")]
     warm = table[table["case"].str.contains("cached score")]
-    models = table[~table["case"].str.startswith("synthetic") & ~table.index.isin(multi.index) & ~table.index.isin(warm.index)]
+    preflight = table[table["case"].str.contains("preflight")]
+    models = table[table["gauge_share_of_forward"].notna()]
     lean = table["speedup_vs_lean_nx"].dropna()
     print(
         f"headline: the batched gauge is {lean.min():.0f}–{lean.max():.0f}× faster per head than a lean per-head networkx "
@@ -115,6 +116,9 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         "8 configs in one list call take <= half the time of 8 single calls": bool((multi["list_over_single"] <= 0.5).all()),
         "gauge <= 25% of forward time on every model": bool((models["gauge_share_of_forward"] <= 0.25).all()),
         "a cached score() call returns in <= 1 s": bool((warm["warm_cache_s"] <= 1.0).all()),
+        "book --size paper without the hub stops at the preflight (exit 2) in <= 10 s": bool(
+            ((preflight["preflight_exit"] == 2) & (preflight["preflight_s"] <= 10.0)).all()
+        ),
     }
     for name, ok in checks.items():
         print(f"[{'PASS' if ok else 'FAIL'}] {name}")
@@ -188,7 +192,7 @@ def _cmd_preflight(args: argparse.Namespace) -> int:
     from .book.profiles import get as get_profile
 
     profile = get_profile(args.size)
-    report = preflight.local_hub_check(profile) if profile.name == "paper-tiny" else preflight.run(profile, gpu_gb=args.gpu_memory)
+    report = preflight.for_profile(profile, gpu_gb=args.gpu_memory)
     print(report.text())
     return 0 if report.ok else 2
 
@@ -292,7 +296,7 @@ def main(argv: list[str] | None = None) -> int:
 
     c = sub.add_parser("claims", help="check the computed verdicts against the verdict lock, or update it")
     mode = c.add_mutually_exclusive_group(required=True)
-    mode.add_argument("--check", action="store_true", help="exit 1 if any verdict differs from gedig/claims.lock.yml")
+    mode.add_argument("--check", action="store_true", help="exit 1 if any verdict differs from gedig/book/claims.lock.yml")
     mode.add_argument("--update", action="store_true", help="rewrite the lock's entry for --size and print the diff")
     mode.add_argument("--readme", action="store_true", help="rewrite the README's generated claims section from the lock")
     c.add_argument("--size", default="ci", choices=list(PROFILES))
@@ -313,7 +317,7 @@ def main(argv: list[str] | None = None) -> int:
     w.set_defaults(func=_cmd_sweep, model=[])
 
     f = sub.add_parser("preflight", help="check what a book profile needs (hub, gated access, GPU memory, disk) and estimate its run time")
-    f.add_argument("--size", default="paper", choices=list(PROFILES))
+    f.add_argument("--size", default="paper", choices=[name for name, p in PROFILES.items() if p.needs_hub])
     f.add_argument("--gpu-memory", type=float, default=None, help="plan for a GPU with this many GB free instead of this machine's")
     f.set_defaults(func=_cmd_preflight, model=[])
 

@@ -47,11 +47,6 @@ bound = P.bound(PAIR)  # the encoder and the causal model of this profile
 loaded = {s: gedig.load_model(m, dtype=P.dtypes.get(m)) for s, m in bound.items()}
 heads = {s: (min(layer, loaded[s].n_layers - 1), min(head, loaded[s].n_heads - 1)) for s, (layer, head) in example_heads.items() if s in loaded}
 
-
-def opts(model):
-    """How each model is scored here: the seed, its dtype and batch size under this profile."""
-    return {"seed": seed, "dtype": P.dtypes.get(model.split("@")[0]), "batch_size": batch_sizes.get(model.split("@")[0], 16)}
-
 # %% [markdown]
 # ## One real head per model
 #
@@ -130,7 +125,7 @@ for s, model in loaded.items():
     configs = {f"q={q}": gedig.GaugeConfig.published(q=q) for q in quantiles}
     configs[f"τ={fixed_tau}"] = gedig.GaugeConfig.published(tau=fixed_tau)
     tables = {
-        k: gedig.score(model, texts, config=c, baselines=("random",), **opts(model.name))
+        k: gedig.score(model, texts, config=c, baselines=("random",), **P.score_options(model.name, seed=seed, batch_sizes=batch_sizes))
         for k, c in configs.items()
     }
     sweeps[s], m = analysis.threshold_sweep(tables, model=s)

@@ -39,22 +39,17 @@ from IPython.display import display
 import gedig
 from gedig import analysis, stats
 from gedig.book.claims import chapter_verdicts, verdict_sentence, write_measures
-from gedig.book.profiles import PAIR, TABLE2
+from gedig.book.profiles import PAIR, SYSTEMS, TABLE2
 from gedig.book.profiles import get as get_profile
 from gedig.book.provenance import record
 from gedig.figures import page
-from gedig.paper import paper_table2
+from gedig.paper import paper_delta_f, paper_table2
 
 page.book_style()
 P = get_profile(profile)
 bound = P.bound(TABLE2)  # system → model, for the systems this profile has a model for
 models = list(dict.fromkeys(bound.values()))
 texts = gedig.load_texts(P.corpus, n=n_texts, seed=seed)
-
-
-def opts(model):
-    """How each model is scored here: the seed, its dtype and batch size under this profile."""
-    return {"seed": seed, "dtype": P.dtypes.get(model.split("@")[0]), "batch_size": batch_sizes.get(model.split("@")[0], 16)}
 
 # %% [markdown]
 # Every model is scored once per preset; each system then reads its model's rows.
@@ -63,7 +58,7 @@ def opts(model):
 twins = [f"{bound[s]}@random-init" for s in PAIR if s in bound] if controls else []
 names = models + twins
 tables = {
-    (m, p): gedig.score(m, texts, config=gedig.GaugeConfig.from_name(p), **opts(m))
+    (m, p): gedig.score(m, texts, config=gedig.GaugeConfig.from_name(p), **P.score_options(m, seed=seed, batch_sizes=batch_sizes))
     for m in names
     for p in presets
 }
@@ -147,9 +142,9 @@ aw = {s: measures[f"h1.{s}.as_written.all_positive"] for s in PAIR if s in bound
 learned = {s: measures.get(f"h1.{s}.published.random.trained_exceeds_control") for s in PAIR if s in bound}
 ctrl = {s: measures.get(f"h1.{s}.published.random.control_dF") for s in PAIR if s in bound}
 page.takeaway(
-    f"Against the i.i.d. random baseline, on {len(texts)} texts: " + "; ".join(lines) + ". The paper reports +0.11 for BERT and +0.10 for GPT-2.",
+    f"Against the i.i.d. random baseline, on {len(texts)} texts: " + "; ".join(lines) + ". The paper reports " + " and ".join(f"{page.fmt(paper_delta_f(SYSTEMS[s]), '+.2f')} for {SYSTEMS[s]}" for s in PAIR) + ".",
     f"Under the paper's text (`as_written`), real attention beats every baseline for {sum(aw.values())} of {len(aw)} models.",
-    ("The untrained twins reach " + "; ".join(f"{page.fmt(v)} for {s}" for s, v in ctrl.items() if v is not None) + f", and the trained model's CI lies above its twin's for {sum(bool(v) for v in learned.values())} of {len(learned)}." if controls else ""),
+    ("The untrained twins reach " + "; ".join(f"{page.fmt(v)} for {P.label(s)}" for s, v in ctrl.items() if v is not None) + f", and the trained model's CI lies above its twin's for {sum(bool(v) for v in learned.values())} of {len(learned)}." if controls else ""),
     verdict_sentence(verdicts),
     "Chapter 4 asks how F changes from layer to layer.",
 )

@@ -42,7 +42,7 @@ from gedig.book.profiles import TABLE2
 from gedig.book.profiles import get as get_profile
 from gedig.book.provenance import record
 from gedig.figures import interactive, page, plots
-from gedig.paper import PAPER_BERT_LAYERS, author_llm_by_layer
+from gedig.paper import AUTHOR_TEXTS, PAPER_BERT_LAYERS, author_llm_by_layer
 
 page.book_style()
 P = get_profile(profile)
@@ -50,17 +50,12 @@ bound = P.bound(TABLE2)
 models = list(dict.fromkeys(bound.values()))
 texts = gedig.load_texts(P.corpus, n=n_texts, seed=seed)
 
-
-def opts(model):
-    """How each model is scored here: the seed, its dtype and batch size under this profile."""
-    return {"seed": seed, "dtype": P.dtypes.get(model.split("@")[0]), "batch_size": batch_sizes.get(model.split("@")[0], 16)}
-
 # %%
-runs = {(m, "published"): gedig.score(m, texts, **opts(m)) for m in models}
+runs = {(m, "published"): gedig.score(m, texts, **P.score_options(m, seed=seed, batch_sizes=batch_sizes)) for m in models}
 for s, extra in extra_presets.items():
     for p in extra if s in bound else []:
         config = gedig.GaugeConfig.from_name(p)
-        runs[(bound[s], p)] = gedig.score(bound[s], texts, config=config, **opts(bound[s]))
+        runs[(bound[s], p)] = gedig.score(bound[s], texts, config=config, **P.score_options(bound[s], seed=seed, batch_sizes=batch_sizes))
 
 # %% [markdown]
 # ## Figure 2, per model
@@ -152,7 +147,8 @@ for (m, p), t in layer_tables.items():
 fig, ax = plt.subplots(figsize=(9.5, 4))
 plots.depth_profile(frames, value="dF", ax=ax, title="ΔF vs random by relative depth")
 ax.set_ylabel("ΔF vs random")
-page.figure(fig, f"Per-layer ΔF against random on a relative-depth axis: the author's stored 32-layer runs (63 texts each) and ours ({len(texts)} texts).")
+depths = sorted(author.groupby("model")["layer"].nunique().unique())
+page.figure(fig, f"Per-layer ΔF against random on a relative-depth axis: the author's stored {'/'.join(map(str, depths))}-layer runs ({AUTHOR_TEXTS} texts each) and ours ({len(texts)} texts).")
 
 # %% tags=["remove-input"]
 parameters = {"profile": profile, "batch_sizes": batch_sizes, "extra_presets": extra_presets, "n_texts": n_texts, "seed": seed}
@@ -166,7 +162,7 @@ first = ""
 if b:
     first = (
         f"For {P.label('bert')}, layer 0 is {'the lowest' if measures['h2.bert.published.layer0_lowest'] else 'not the lowest'} "
-        f"(F = {page.fmt(measures['h2.bert.published.layer0.F'])} against the paper's −0.34), and the largest rise is from layer "
+        f"(F = {page.fmt(measures['h2.bert.published.layer0.F'])} against the paper's {page.fmt(PAPER_BERT_LAYERS['layer 0'], '+.2f')}), and the largest rise is from layer "
         f"{measures['h2.bert.published.largest_jump_from_layer']}."
     )
 page.takeaway(

@@ -43,13 +43,8 @@ P = get_profile(profile)
 bound = P.bound(PAIR)
 texts = gedig.load_texts(P.corpus, n=n_texts, seed=seed)
 
-
-def opts(model):
-    """How each model is scored here: the seed, its dtype and batch size under this profile."""
-    return {"seed": seed, "dtype": P.dtypes.get(model.split("@")[0]), "batch_size": batch_sizes.get(model.split("@")[0], 16)}
-
 # %%
-runs = {s: gedig.score(m, texts, **opts(m)) for s, m in bound.items()}
+runs = {s: gedig.score(m, texts, **P.score_options(m, seed=seed, batch_sizes=batch_sizes)) for s, m in bound.items()}
 
 # %% [markdown]
 # ## Mean F per layer × head

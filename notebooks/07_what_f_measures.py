@@ -69,11 +69,6 @@ systems = {**trained, **twins}  # system (or its untrained twin) → model
 corpora = [P.corpus, P.second_corpus]
 label = {s: (P.label(s) if s in trained else f"{P.label(s.split('@')[0])}, untrained") for s in systems}
 
-
-def opts(model):
-    """How each model is scored here: the seed, its dtype and batch size under this profile."""
-    return {"seed": seed, "dtype": P.dtypes.get(model.split("@")[0]), "batch_size": batch_sizes.get(model.split("@")[0], 16)}
-
 # %% [markdown]
 # Each model runs once per batch on each corpus and is gauged under all ten configurations.
 
@@ -88,7 +83,7 @@ tables = {}
 for c, texts in corpus_texts.items():
     for s, m in systems.items():
         configs_list = list(configs.values())
-        scored = gedig.score(m, texts, config=configs_list, baselines=nulls, **opts(m))
+        scored = gedig.score(m, texts, config=configs_list, baselines=nulls, **P.score_options(m, seed=seed, batch_sizes=batch_sizes))
         for key, table in zip(configs, scored, strict=True):
             tables[(s, c, *key)] = table
 base = corpora[0]

@@ -107,3 +107,38 @@ def test_the_readme_layout_names_every_package():
     packages = sorted({part(n) for n in modules() if n.count(".") >= 2})
     missing = [p for p in packages if not re.search(rf"`gedig/{p}/`", layout)]
     assert not missing, f"README's layout section does not name {missing}"
+
+
+def _readme_code() -> list[str]:
+    text = ROOT.joinpath("README.md").read_text(encoding="utf-8")
+    return re.findall(r"```python\n(.*?)```", text, flags=re.S)
+
+
+def test_the_readme_code_names_only_what_the_package_has():
+    """Every module and name the README's code imports or reaches as gedig.a.b exists, so a reader
+    who copies it after a move gets no ImportError."""
+    import importlib
+
+    missing = []
+    for block in _readme_code():
+        tree = ast.parse(block)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("gedig"):
+                try:
+                    module = importlib.import_module(node.module)
+                except ImportError:
+                    missing.append(node.module)
+                    continue
+                missing += [f"{node.module}.{a.name}" for a in node.names if not hasattr(module, a.name)]
+        for chain in re.findall(r"\bgedig(?:\.[A-Za-z_]\w*)+", block):
+            obj, parts = gedig, chain.split(".")[1:]
+            for k, part_ in enumerate(parts):
+                if not hasattr(obj, part_):
+                    try:
+                        obj = importlib.import_module(".".join(["gedig", *parts[: k + 1]]))
+                        continue
+                    except ImportError:
+                        missing.append(chain)
+                        break
+                obj = getattr(obj, part_)
+    assert _readme_code() and not missing, f"the README's code names what the package lacks: {missing}"

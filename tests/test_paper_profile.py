@@ -11,11 +11,12 @@ import os
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
+from gedig import GedigError
 from gedig.models.localhub import build_local_hub
 
 pytestmark = pytest.mark.slow
@@ -152,13 +153,38 @@ def test_paper_tiny_book_builds_offline_with_a_verdict_for_every_claim(local_hub
 
 
 def test_paper_profile_without_the_hub_stops_at_the_preflight(tmp_path):
-    """No hub, no GPU: exit 2 within 10 s, one report naming what is missing and what the build
-    would need, and no traceback."""
+    """No hub, no GPU: exit 2 before any chapter starts, one report naming what is missing and what
+    the build would need, and no traceback. (Its time, ≤ 10 s, is a target of ``python -m gedig bench``.)"""
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "GEDIG_CACHE": str(tmp_path)}
-    t0 = time.perf_counter()
-    run = subprocess.run([sys.executable, "-m", "gedig", "book", "--size", "paper"], capture_output=True, text=True, env=env, timeout=60)
-    seconds = time.perf_counter() - t0
+    run = subprocess.run([sys.executable, "-m", "gedig", "book", "--size", "paper"], capture_output=True, text=True, env=env, timeout=120)
     out = run.stdout + run.stderr
-    assert run.returncode == 2 and seconds < 10, (run.returncode, seconds, out[-2000:])
-    assert "Traceback" not in out
+    assert run.returncode == 2, (run.returncode, out[-2000:])
+    assert "Traceback" not in out and "[book] 1/" not in out, out[-2000:]
     assert "[FAIL] hub" in out and "downloads:" in out and "meta-llama/Meta-Llama-3-8B" in out and "HF_TOKEN" in out
+
+
+def test_a_stand_in_profile_has_no_preflight():
+    from gedig.book import preflight
+    from gedig.book.profiles import get
+
+    with pytest.raises(GedigError, match="needs no preflight"):
+        preflight.for_profile(get("full"))
+
+
+def test_a_gated_model_without_access_fails_its_check_by_name(monkeypatch):
+    """Online, the access check asks the hub for this token: a licence not accepted is a failed
+    check naming the model and what to do, not an error later in the build."""
+    from huggingface_hub import HfApi
+    from huggingface_hub.errors import GatedRepoError
+
+    from gedig.book.preflight import gated_access
+
+    def refuse(self, repo_id, **kwargs):
+        raise GatedRepoError(f"{repo_id} is gated", response=SimpleNamespace(headers={}, request=None, status_code=403))
+
+    monkeypatch.setattr(HfApi, "auth_check", refuse)
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    check = gated_access("meta-llama/Meta-Llama-3-8B")
+    assert check.ok is False and "meta-llama/Meta-Llama-3-8B" in check.detail and "no HF_TOKEN" in check.detail
+    monkeypatch.setattr(HfApi, "auth_check", lambda self, repo_id, **kwargs: None)
+    assert gated_access("meta-llama/Meta-Llama-3-8B").ok is True

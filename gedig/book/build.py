@@ -24,12 +24,14 @@ from typing import IO, Any
 
 from ..analysis.freg import freg_summary
 from ..errors import GedigError
+from ..paper import paper_delta_f, paper_freg_pp
 from ..util.io import atomic_write, atomic_write_text, cache_dir
 from ..util.paths import NOTEBOOK_DIR, PACKAGE, ROOT
 from ..util.progress import say
 from ..util.versions import LIBRARIES, code_version, file_digest, imports_of_source, library_version, module_digests
 from . import preflight
 from .claims import OURS_WORDS, VERDICTS, evaluate, measure_sources, render_markdown, tally
+from .profiles import PAIR, SYSTEMS
 from .profiles import get as get_profile
 
 NOTEBOOKS = (
@@ -275,7 +277,7 @@ def select_chapters(names: tuple[str, ...], wanted: list[str] | None) -> set[str
         return set(names)
     chosen = set()
     for w in wanted:
-        hits = [n for n in names if n == w or n.startswith(f"{w}_") or n.startswith(w)]
+        hits = [n for n in names if n.startswith(w)]
         if not hits:
             raise GedigError(f"no chapter {w!r}; the chapters are {', '.join(names)}")
         chosen |= set(hits)
@@ -384,13 +386,15 @@ def headline(table: Any, measures: dict[str, Any]) -> str:
         f"Built under the profile `{profile.name}` ({profile.title}): {profile.description}. What the chapters found:",
         "",
     ]
-    pair = [s for s in ("bert", "gpt2") if profile.systems.get(s)]
+    pair = [s for s in PAIR if profile.systems.get(s)]
     if all(f"h1.{s}.published.random.dF" in measures for s in pair):
-        held = sum(bool(measures.get(f"h1.{s}.published.random.ci_low", 0) > 0) for s in pair)
+        held = sum(measures[f"h1.{s}.published.random.ci_low"] > 0 for s in pair)
         lines.append(
             f"- **H1 as published {'holds' if held == len(pair) else f'holds for {held} of {len(pair)} models'} against the random baseline:** "
             + "; ".join(f"{profile.label(s)} ΔF = {fmt(measures[f'h1.{s}.published.random.dF'])}" for s in pair)
-            + " (the paper: +0.11 and +0.10)."
+            + " (the paper: "
+            + " and ".join(f"{fmt(paper_delta_f(SYSTEMS[s]), '+.2f')} for {SYSTEMS[s]}" for s in pair)
+            + ")."
         )
     if all(f"robustness.{s}.r2_entropy_published" in measures for s in pair):
         mostly = all(measures[f"robustness.{s}.r2_entropy_published"] > 0.5 for s in pair)
@@ -400,7 +404,7 @@ def headline(table: Any, measures: dict[str, Any]) -> str:
             + " of F's variance across heads (chapter 7)."
         )
         survived = {
-            b: sum(bool((measures.get(f"robustness.{s}.{d}.{b}.ci_low") or 0) > 0) for s in pair for d in ("published", "as_written"))
+            b: sum(_above_zero(measures[f"robustness.{s}.{d}.{b}.ci_low"]) for s in pair for d in ("published", "as_written"))
             for b in ("permuted", "entropy_matched")
         }
         lines.append(
@@ -410,11 +414,16 @@ def headline(table: Any, measures: dict[str, Any]) -> str:
     if "freg.gain_pp.alpha0.001" in measures:
         lines.append(
             f"- **F-regularisation:** α = 0.001 moves accuracy by {fmt(measures['freg.gain_pp.alpha0.001'], '+.2f')} points "
-            f"(paired t p = {measures['freg.F.p_paired_t.alpha0.001']:.2g}; the paper: +0.33, 'significant'), "
-            f"α = 1 by {fmt(measures['freg.collapse_drop_pp'], '+.2f')} (the paper: −7.07)."
+            f"(paired t p = {measures['freg.F.p_paired_t.alpha0.001']:.2g}; the paper: {fmt(paper_freg_pp(0.001), '+.2f')}, 'significant'), "
+            f"α = 1 by {fmt(measures['freg.collapse_drop_pp'], '+.2f')} (the paper: {fmt(paper_freg_pp(1.0), '+.2f')})."
         )
     lines += ["", "Every verdict is computed from the executed chapters (see [Claims](claims.md))."]
     return "\n".join(lines) + "\n"
+
+
+def _above_zero(ci_low: float | None) -> bool:
+    """Whether a CI's lower end lies above 0; a CI that could not be computed (None) does not."""
+    return ci_low is not None and ci_low > 0
 
 
 def chapter_titles() -> dict[str, str]:
@@ -516,12 +525,12 @@ def build(
     overrides = {**(overrides or {})}
     profile = get_profile(size)
     if profile.needs_hub:
-        report = preflight.local_hub_check(profile) if profile.name == "paper-tiny" else preflight.run(profile)
+        report = preflight.for_profile(profile)
         say(report.text())
         if not report.ok:
             raise PreflightFailed(report.text())
-        for chapter in ("02_graph_mapping", "03_h1_real_vs_random", "04_h2_layer_transition", "05_head_diversity", "07_what_f_measures"):
-            if report.batch_sizes:
+        if report.batch_sizes:  # every chapter that scores takes them
+            for chapter in (n for n in NOTEBOOKS if "batch_sizes" in notebook_defaults(n)):
                 overrides[chapter] = {**overrides.get(chapter, {}), "batch_sizes": report.batch_sizes}
     timings = execute(size=size, force=force, only=only, overrides=overrides, site=site)
     out_dir = site / "book" / "executed"

@@ -169,7 +169,7 @@ def evaluate(
     predicate, the verdict, the measured values themselves and (given the measures' ``sources``)
     the chapter to open. A claim whose system has no model under the chapters' profile is not
     checkable there, and says why."""
-    from .profiles import SYSTEMS, UNBOUND_WHY
+    from .profiles import UNBOUND_WHY
 
     profile, bound = bindings(measures)
     rows = []
@@ -210,10 +210,10 @@ def evaluate(
                 "predicate": why or _describe(claim),
                 "verdict": verdict,
                 "values": values,
-                "ours": _labelled(values, models, profile) or "—",
+                "ours": _labelled(values, models) or "—",
                 "systems": systems,
                 "models": models,
-                "answered_by": "; ".join(_model_label(s, m, profile, SYSTEMS) for s, m in models.items()) or "—",
+                "answered_by": "; ".join(_model_label(s, m) for s, m in models.items()) or "—",
                 "profile": profile,
                 "chapter": chapter_of(claim, sources or {}, keys or None),
             }
@@ -221,23 +221,21 @@ def evaluate(
     return pd.DataFrame(rows)
 
 
-def _model_label(system: str, model: str | None, profile: str, names: Mapping[str, str]) -> str:
-    if model is None:
-        return f"no model (for {names.get(system, system)})"
-    return model if profile.startswith("paper") else f"{model} (for {names.get(system, system)})"
+def _model_label(system: str, model: str | None) -> str:
+    from .profiles import SYSTEMS, system_label
+
+    return f"no model (for {SYSTEMS[system]})" if model is None else system_label(system, model)
 
 
-def _labelled(values: Mapping[str, Any], models: Mapping[str, str | None], profile: str) -> str:
+def _labelled(values: Mapping[str, Any], models: Mapping[str, str | None]) -> str:
     """Each measured value with the model that gave it: 'minilm-l6 (for BERT): +0.072'. A key names
     its system (h1.bert.…); a key that names none belongs to the claim's one system."""
-    from .profiles import SYSTEMS
-
     out = []
     for key, value in values.items():
         system = next((s for s in models if f".{s}." in f".{key}."), None)
         if system is None and len(models) == 1:
             system = next(iter(models))
-        label = f"{_model_label(system, models[system], profile, SYSTEMS)}: " if system else ""
+        label = f"{_model_label(system, models[system])}: " if system else ""
         out.append(f"{label}{format_value(value, key)}")
     return "; ".join(out)
 

@@ -86,11 +86,12 @@ def current(site: Path, size: str) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Verdicts and values now, from fresh executed chapters (an error naming what to run if not)."""
     problems = freshness(site, size)
     if problems:
-        cmd = "make book" if size == "full" else "make book-ci"
+        make = {"full": "make book", "ci": "make book-ci", "paper": "make book-paper"}
+        cmd = f"`python -m gedig book --size {size}`" + (f" ({make[size]})" if size in make else "")
         raise GedigError(
             f"cannot check the claims at size {size!r}: the executed chapters in {Path(site) / 'book' / 'executed'} are not current:\n  "
             + "\n  ".join(problems)
-            + f"\nRun `{cmd}` (python -m gedig book --size {size}) first."
+            + f"\nRun {cmd} first."
         )
     measures, source = measure_sources(Path(site) / "book" / "executed")
     table = evaluate(measures, load_registry(), source)

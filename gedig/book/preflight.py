@@ -16,6 +16,7 @@ from typing import Any
 
 from ..errors import GedigError
 from ..models.hub import hub_offline, hub_reachable
+from ..paper import AUTHOR_TEXTS
 from .profiles import Profile
 
 GB = 1024**3
@@ -39,6 +40,12 @@ EFFECTIVE_TFLOPS = 20.0
 """Assumed sustained throughput of eager-attention forward passes on one GPU, for the time estimate."""
 FREG_STEPS = 375 * 18
 """Table 3's sweep: 5 α × 3 seeds and a 3-seed control, 375 steps each."""
+PASSES = 6
+"""Chapters 2–5 and 7 together run each model over the texts about six times (presets, nulls, corpora)."""
+LOAD_GB_PER_S = 1.0
+"""About how fast weights move from a local disk into GPU memory."""
+STEP_SECONDS = 0.05
+"""About how long one fine-tuning step of a base-size model takes on a GPU (latency, not FLOPs)."""
 
 
 @dataclass
@@ -98,6 +105,28 @@ def model_facts(model: str, online: bool) -> tuple[dict[str, Any], str]:
     return recorded, "recorded"
 
 
+_GATED = "gated: accept its licence on https://huggingface.co/{m} and set HF_TOKEN"
+
+
+def gated_access(model: str) -> Check:
+    """Whether this machine's token (HF_TOKEN, or a saved login) may download a gated model: the
+    hub answers for this token, so a licence not yet accepted is caught here, not mid-build."""
+    from huggingface_hub import HfApi
+    from huggingface_hub.errors import GatedRepoError, HfHubHTTPError, RepositoryNotFoundError
+
+    name = f"access to {model}"
+    try:
+        HfApi().auth_check(model, token=os.environ.get("HF_TOKEN"))
+    except GatedRepoError:
+        token = "HF_TOKEN is set, but its account has not been granted access" if os.environ.get("HF_TOKEN") else "no HF_TOKEN is set"
+        return Check(name, False, f"{_GATED.format(m=model)} ({token})")
+    except RepositoryNotFoundError:
+        return Check(name, False, f"the hub does not show {model} to this token; {_GATED.format(m=model)}")
+    except (HfHubHTTPError, OSError) as exc:
+        return Check(name, False, f"the hub did not answer the access check ({type(exc).__name__}); try again")
+    return Check(name, True, "gated; this token has access")
+
+
 def per_text_gb(facts: dict[str, Any], dtype: str, tokens: int = MAX_TOKENS) -> float:
     """Memory one text of ``tokens`` takes in a forward pass that returns every layer's attention:
     the attention (model dtype, plus the float32 copy the gauge reads) and the hidden states."""
@@ -135,27 +164,9 @@ def run(profile: Profile, *, gpu_gb: float | None = None, disk_path: Path | None
     )
     models = list(dict.fromkeys(m for m in profile.systems.values() if m))
     facts = {m: model_facts(m, online) for m in models}
-    token = bool(os.environ.get("HF_TOKEN"))
     for m, (f, _source) in facts.items():
         if f.get("gated"):
-            if not online:
-                report.checks.append(
-                    Check(
-                        f"access to {m}",
-                        None,
-                        f"gated: accept its licence on https://huggingface.co/{m} and set HF_TOKEN; not checked offline",
-                    )
-                )
-            else:
-                report.checks.append(
-                    Check(
-                        f"access to {m}",
-                        token,
-                        "gated; HF_TOKEN is set and the hub lists it"
-                        if token
-                        else f"gated: accept its licence on https://huggingface.co/{m} and set HF_TOKEN",
-                    )
-                )
+            report.checks.append(gated_access(m) if online else Check(f"access to {m}", None, f"{_GATED.format(m=m)}; not checked offline"))
     free, where = (gpu_gb, f"assumed: {gpu_gb:.0f} GB free") if gpu_gb is not None else gpu_memory_gb()
     report.checks.append(Check("GPU", free is not None, where))
     for m, (f, source) in facts.items():
@@ -185,22 +196,27 @@ def run(profile: Profile, *, gpu_gb: float | None = None, disk_path: Path | None
     have = shutil.disk_usage(target).free / GB
     report.checks.append(Check("disk", have > need * 1.1, f"{need:.1f} GB of downloads; {have:.0f} GB free at {target}"))
     flops = sum(2 * f["params"] * TYPICAL_TOKENS + 4 * f["layers"] * TYPICAL_TOKENS**2 * f["hidden"] for f, _ in facts.values())
-    texts = 63
-    passes = 6  # chapters 2–5 and 7 together run each model over the texts about six times (presets, nulls, corpora)
-    forward = texts * passes * flops / (EFFECTIVE_TFLOPS * 1e12)
+    forward = AUTHOR_TEXTS * PASSES * flops / (EFFECTIVE_TFLOPS * 1e12)
     freg_model = profile.systems.get("distilbert-sst2")
-    freg = facts.get(freg_model, (PAPER_MODEL_FACTS["distilbert-base-uncased"], ""))[0] if freg_model else None
-    train = FREG_STEPS * 6 * freg["params"] * 16 * 64 / (EFFECTIVE_TFLOPS * 1e12) if freg else 0.0
-    load = sum(f["download_gb"] for f, _ in facts.values()) / 1.0  # about 1 GB/s from a local disk into GPU memory
+    train = FREG_STEPS * 6 * facts[freg_model][0]["params"] * 16 * 64 / (EFFECTIVE_TFLOPS * 1e12) if freg_model else 0.0
+    load = sum(f["download_gb"] for f, _ in facts.values()) / LOAD_GB_PER_S
+    steps = FREG_STEPS * STEP_SECONDS if freg_model else 0.0
     sizes = ", ".join(f"{m} {f['download_gb']:.1f} GB" for m, (f, _) in facts.items())
     report.estimates += [
         f"downloads: {need:.1f} GB ({sizes}), resumable",
-        f"forward passes: {flops / 1e12:.1f} TFLOP per text for all models together (~{TYPICAL_TOKENS} tokens), {texts} texts × ~{passes} passes: about {forward / 60:.1f} min at {EFFECTIVE_TFLOPS:.0f} TFLOP/s",
-        f"fine-tuning: {FREG_STEPS} steps of {freg_model} (batch 16 × ≤ 128 tokens): about {train / 60:.1f} min of compute at {EFFECTIVE_TFLOPS:.0f} TFLOP/s; step latency usually dominates (about 0.05 s a step: {FREG_STEPS * 0.05 / 60:.0f} min)",
-        f"loading weights: about {load / 60:.1f} min; in all, on one GPU, about {(forward + FREG_STEPS * 0.05 + load) / 3600:.1f} h plus the downloads",
+        f"forward passes: {flops / 1e12:.1f} TFLOP per text for all models together (~{TYPICAL_TOKENS} tokens), {AUTHOR_TEXTS} texts × ~{PASSES} passes: about {forward / 60:.1f} min at {EFFECTIVE_TFLOPS:.0f} TFLOP/s",
+        f"fine-tuning: {FREG_STEPS} steps of {freg_model} (batch 16 × ≤ 128 tokens): about {train / 60:.1f} min of compute at {EFFECTIVE_TFLOPS:.0f} TFLOP/s; step latency usually dominates (about {STEP_SECONDS} s a step: {steps / 60:.0f} min)",
+        f"loading weights: about {load / 60:.1f} min; in all, on one GPU, about {(forward + steps + load) / 3600:.1f} h plus the downloads",
         f"batch sizes chosen from the free memory: {report.batch_sizes or 'none (no GPU)'}",
     ]
     return report
+
+
+def for_profile(profile: Profile, *, gpu_gb: float | None = None) -> Report:
+    """The preflight a profile needs: its local hub's caches, or the hub, the GPU and the disk."""
+    if not profile.needs_hub:
+        raise GedigError(f"profile {profile.name!r} runs on the embedded stand-ins and needs no preflight")
+    return local_hub_check(profile) if profile.local_hub else run(profile, gpu_gb=gpu_gb)
 
 
 def local_hub_check(profile: Profile) -> Report:

@@ -54,8 +54,16 @@ UNBOUND_WHY = {
     "phi3": "no Phi-3-family model ships in a package registry; the paper profile (python -m gedig book --size paper) runs microsoft/Phi-3-mini-4k-instruct"
 }
 
+DEFAULT_BATCH = 16
+"""Texts per forward pass where the preflight chose none (the stand-ins, the local hub)."""
 STAND_IN_FREG = {"model": "minilm-l6", "corpus": "rotten-tomatoes"}
 PAPER_FREG = {"model": "distilbert-base-uncased", "corpus": "glue/sst2", "selection": "first"}
+
+
+def system_label(system: str, model: str) -> str:
+    """How a value is labelled with its model: the paper's own model by its id ('gpt2'), a stand-in
+    with the system it stands for ('minilm-l6 (for BERT)')."""
+    return model if PAPER_MODELS.get(system) == model else f"{model} (for {SYSTEMS[system]})"
 
 
 @dataclass(frozen=True)
@@ -72,6 +80,9 @@ class Profile:
     chapters: dict[str, dict[str, Any]] = field(default_factory=dict)
     dtypes: dict[str, str] = field(default_factory=dict)
     needs_hub: bool = False
+    local_hub: bool = False
+    """Its hub ids resolve from a local hub cache (``gedig.models.localhub``), offline: the
+    preflight checks that cache instead of the hub, the GPU and the downloads."""
 
     def model(self, system: str) -> str | None:
         if system not in self.systems:
@@ -83,11 +94,11 @@ class Profile:
         return {s: m for s in systems if (m := self.model(s)) is not None}
 
     def label(self, system: str) -> str:
-        """'minilm-l6 (for BERT)' under a stand-in profile; the model's id under the paper's."""
+        """'minilm-l6 (for BERT)' for a stand-in; the model's id alone for the paper's own model."""
         model = self.model(system)
         if model is None:
             return f"none (for {SYSTEMS[system]})"
-        return model if self.name.startswith("paper") else f"{model} (for {SYSTEMS[system]})"
+        return system_label(system, model)
 
     def model_label(self, model: str, among: tuple[str, ...] | list[str] | None = None) -> str:
         """A model with the systems it stands for (among ``among``, default all):
@@ -95,9 +106,16 @@ class Profile:
         base = model.removesuffix("@random-init")
         systems = [SYSTEMS[s] for s, m in self.systems.items() if m == base and (among is None or s in among)]
         twin = ", untrained" if model.endswith("@random-init") else ""
-        if self.name.startswith("paper") or not systems:
+        own = all(PAPER_MODELS[s] == base for s, m in self.systems.items() if m == base)
+        if own or not systems:
             return f"{model}" if not twin else f"{base} (untrained)"
         return f"{base} (for {', '.join(systems)}{twin})"
+
+    def score_options(self, model: str, *, seed: int, batch_sizes: dict[str, int] | None = None) -> dict[str, Any]:
+        """How a chapter scores ``model`` under this profile (keyword arguments of ``gedig.score``):
+        the seed, the model's dtype, and its batch size (the preflight's, else ``DEFAULT_BATCH``)."""
+        base = model.removesuffix("@random-init")
+        return {"seed": seed, "dtype": self.dtypes.get(base), "batch_size": (batch_sizes or {}).get(base, DEFAULT_BATCH)}
 
     def parameters(self, chapter: str) -> dict[str, Any]:
         """The papermill parameters of ``chapter`` under this profile (the profile's name, then its sizes)."""
@@ -190,6 +208,7 @@ PROFILES = {
         chapters=TINY_SIZES,
         dtypes=LARGE_DTYPE,
         needs_hub=True,
+        local_hub=True,
     ),
 }
 

@@ -17,7 +17,7 @@ from ..util.paths import NOTEBOOK_DIR, PACKAGE, ROOT
 from ..util.versions import code_version, file_digest, imports_of_source, package_version
 
 
-def git_commit(path: Path | str = ROOT) -> str:
+def git_commit() -> str:
     """The checkout's commit (with '+dirty' when it has changes), or 'unknown' outside git."""
     try:
         sha = subprocess.run(

@@ -30,10 +30,6 @@ ARCHITECTURES = {  # hub id: (architecture, tokenizer kind)
 }
 TINY = {"layers": 4, "heads": 4, "hidden": 32, "ffn": 64, "positions": 256}
 """Four layers, so that every layer-wise claim has its layers: layer 0, layers 1–2 and layer 3 on."""
-DATASETS = {
-    "Salesforce/wikitext": ("wikitext-2-raw-v1", ("train", "validation")),
-    "nyu-mll/glue": ("sst2", ("train", "validation")),
-}
 
 
 def _commit(name: str) -> str:

@@ -21,6 +21,10 @@ def author_llm_by_layer() -> pd.DataFrame:
     return pd.read_csv(note_input(HERE / "author_llm_by_layer.csv"), comment="#")
 
 
+AUTHOR_TEXTS = 63
+"""How many WikiText-2 texts the author's executed loader kept (train[:200], short lines): the
+count behind the stored LLM runs (author-code.md, appendix A; the CSV's header)."""
+
 PAPER_BERT_LAYERS = {"layer 0": -0.34, "layers 1–2": -0.24, "layers 3+": -0.25}
 """Section 5.3's BERT per-layer F (read off Figure 2 by the paper's text)."""
 
@@ -28,3 +32,18 @@ PAPER_BERT_LAYERS = {"layer 0": -0.34, "layers 1–2": -0.24, "layers 3+": -0.25
 def paper_table3() -> pd.DataFrame:
     """The paper's Table 3 beside the per-seed values of the author's executed sweep notebook."""
     return pd.read_csv(note_input(HERE / "paper_table3.csv"), comment="#")
+
+
+def paper_delta_f(system: str, baseline: str = "random") -> float:
+    """Table 2's mean ΔF for one system (the paper's name for it: 'BERT', 'GPT-2', 'Llama 3.0', …)."""
+    table = paper_table2()
+    hit = table[(table["model"] == system) & (table["baseline"] == baseline)]
+    if hit.empty:
+        raise KeyError(f"Table 2 has no row for {system!r} against {baseline!r}")
+    return float(hit["paper"].iloc[0])
+
+
+def paper_freg_pp(alpha: float, control: float = 0.0) -> float:
+    """Table 3's accuracy change in percentage points at ``alpha`` against ``control`` (α = 0)."""
+    acc = paper_table3().set_index("alpha")["paper_acc_mean"]
+    return float(acc.loc[alpha] - acc.loc[control])

@@ -39,7 +39,6 @@ NULL_EPSILON = {"permuted": EPSILON, "entropy_matched": 1e-2}
 KEYS = ("text_id", "layer", "head", "L", "model", "preset")
 DISCRETE = ("n_edges", "delta_epc", "delta_sp")
 ENTROPIES = ("delta_h", "F", "stat_row_entropy")
-WEIGHTS = ("threshold", "stat_max_weight", "stat_first_token", "stat_self", "stat_prev", "stat_next")
 
 
 def at_cut(
@@ -66,11 +65,6 @@ def at_cut(
     if config.entropy_floor > 0:
         near |= (A - config.entropy_floor).abs() <= eps * (A.abs() + config.entropy_floor)
     return (near & valid).flatten(-2).any(-1).numpy()
-
-
-def _scale(a: pd.Series, column: str) -> pd.Series:
-    base = column.split("_permuted")[0].split("_entropy_matched")[0]
-    return (1.0 + a.abs()) if base in ENTROPIES or base.startswith("delta_h") else a.abs()
 
 
 def compare_tables(a: pd.DataFrame, b: pd.DataFrame, *, cut: Mapping[str, np.ndarray] | None = None) -> pd.DataFrame:
