@@ -43,7 +43,7 @@ from gedig.book.profiles import PAIR, SYSTEMS, TABLE2
 from gedig.book.profiles import get as get_profile
 from gedig.book.provenance import record
 from gedig.figures import page
-from gedig.paper import paper_delta_f, paper_table2
+from gedig.paper import AUTHOR_TEXTS, paper_delta_f, paper_table2
 
 page.book_style()
 P = get_profile(profile)
@@ -81,7 +81,7 @@ stored = paper_table2().pivot_table(index="model", columns="baseline", values=["
 fmt = {c: "+.3f" for c in gedig.BASELINES}
 display(page.table(ours, formats=fmt, caption=f"Ours: ΔF = F_real − F_baseline, mean over {len(texts)} texts × layers × heads."))
 display(page.table(stored["paper"].reset_index(), formats=fmt, caption="The paper's Table 2."))
-page.table(stored["author_stored"].dropna(how="all").reset_index(), formats=fmt, caption="The author's stored LLM run (63 texts, λ = 0.5), the source of Table 2's LLM rows.")
+page.table(stored["author_stored"].dropna(how="all").reset_index(), formats=fmt, caption=f"The author's stored LLM run ({AUTHOR_TEXTS} texts, λ = 0.5), the source of Table 2's LLM rows.")
 
 # %% tags=["hide-input"]
 fig, axes = plt.subplots(1, len(presets), figsize=(9.5, 3.6), squeeze=False, sharey=True)

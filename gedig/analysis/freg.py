@@ -171,17 +171,30 @@ def power_analysis(
     }
 
 
-def freg_summary(measures: dict[str, Any], table: Any) -> str:
-    """Chapter 6's outcome in two sentences, from its measures and its claims' verdicts."""
+def freg_summary(measures: dict[str, Any], table: Any, *, model_label: str) -> str:
+    """Chapter 6's outcome in two sentences, from its measures and its claims' verdicts;
+    ``model_label`` names the model that stood for DistilBERT on SST-2 under the book's profile."""
+    import ast
+
     rows = table[table["id"].str.startswith("FREG-")]
     verdicts = ", ".join(f"{int((rows['verdict'] == v).sum())} {v}" for v in rows["verdict"].unique())
-    f0, f1 = measures.get("freg.final_F_author.alpha0"), measures.get("freg.final_F_author.alpha1")
-    rho, gain = measures.get("freg.F_alpha_spearman"), measures.get("freg.gain_pp.alpha0.001")
-    if None in (f0, f1, rho, gain):
-        raise GedigError("chapter 6 measures are missing: run the book (python -m gedig book) first")
+    keys = ("freg.final_F_author.alpha0", "freg.final_F_author.alpha1", "freg.F_alpha_spearman", "freg.gain_pp.alpha0.001")
+    missing = [k for k in (*keys, "provenance.06_f_regularization.parameters") if measures.get(k) is None]
+    if missing:
+        raise GedigError(f"chapter 6 measures are missing ({', '.join(missing)}): run the book (python -m gedig book) first")
+    f0, f1, rho, gain = (measures[k] for k in keys)
+    p = ast.literal_eval(measures["provenance.06_f_regularization.parameters"])
+    protocol = (
+        f"{len(p['seeds'])} seeds per arm, α ∈ {{{', '.join(f'{a:g}' for a in p['alphas'])}}}, "
+        f"{p['n_train']} training and {p['n_eval']} evaluation examples, {p['epochs']} epoch{'s' if p['epochs'] != 1 else ''}"
+    )
+
+    def signed(v: float, spec: str) -> str:
+        return format(v, spec).replace("-", "−")
+
     return (
-        f"Rerun on the embedded stand-ins ({measures.get('provenance.06_f_regularization.parameters', '')}), the "
-        f"training-time F measured as the author did is {f0:+.3f} at α = 0 and {f1:+.3f} at α = 1 "
-        f"(Spearman ρ between α and final F: {rho:+.2f}); the accuracy gain at α = 0.001 over α = 0 is "
-        f"{gain:+.2f} percentage points. Of its {len(rows)} claims: {verdicts} (see [Claims](claims.md)).\n"
+        f"Rerun under the book profile `{p['profile']}` on {model_label}, with {protocol}: the training-time F measured as "
+        f"the author did is {signed(f0, '+.3f')} at α = 0 and {signed(f1, '+.3f')} at α = 1 (Spearman ρ between α and final F: "
+        f"{signed(rho, '+.2f')}); the accuracy gain at α = 0.001 over α = 0 is {signed(gain, '+.2f')} percentage points. "
+        f"Of its {len(rows)} claims: {verdicts} (see [Claims](claims.md)).\n"
     )

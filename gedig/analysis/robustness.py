@@ -140,13 +140,13 @@ def spec_curve(
 def share_positive(curve: pd.DataFrame) -> float:
     """The share of a curve's specifications whose 95 % CI lies above 0 ("H1 holds"), among those
     not zero by construction."""
-    tested = curve[~curve["zero_by_construction"]] if "zero_by_construction" in curve.columns else curve
-    return float((tested["ci_low"] > 0).mean()) if len(tested) else float("nan")
+    kept = curve[~curve["zero_by_construction"]]
+    return float((kept["ci_low"] > 0).mean()) if len(kept) else float("nan")
 
 
 def tested(curve: pd.DataFrame, D: np.ndarray) -> np.ndarray:
     """The columns of a curve's per-text effect matrix that are not zero by construction."""
-    return D[:, ~curve["zero_by_construction"].to_numpy()] if "zero_by_construction" in curve.columns else D
+    return D[:, ~curve["zero_by_construction"].to_numpy()]
 
 
 def joint_test(D: np.ndarray, *, n_flips: int = 1000, seed: int = 0, level: float = 0.95) -> dict[str, float]:

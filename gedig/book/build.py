@@ -364,7 +364,9 @@ def write_claims(site: Path = ROOT) -> dict[str, int]:
             libs = f"gedig {measures[f'{k}.gedig']}, torch {measures[f'{k}.torch']}, transformers {measures[f'{k}.transformers']}, numpy {measures[f'{k}.numpy']}"
     rows += ["", f"Libraries: {libs}. The code version is the hash of the gedig code each chapter imports (its normalised source)."]
     atomic_write_text("\n".join(rows) + "\n", generated / "provenance_table.md")
-    atomic_write_text(freg_summary(measures, table), generated / "freg_summary.md")
+    profile = get_profile(str(measures.get("profile", "full")))
+    label = profile.label("distilbert-sst2")
+    atomic_write_text(freg_summary(measures, table, model_label=label), generated / "freg_summary.md")
     return counts
 
 
