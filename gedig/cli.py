@@ -44,6 +44,34 @@ def format_h1(summary: pd.DataFrame) -> str:
     return "\n".join(out)
 
 
+def _context_check(models: list[str], texts: list[str], *, max_length: int, truncate: bool, source: str) -> None:
+    """Texts longer than the tokens scored per text stop the command, unless ``--truncate`` says to cut them."""
+    from .models.attention import long_texts
+    from .models.loading import load_tokenizer
+
+    for model in models:
+        tokenizer = load_tokenizer(model)
+        context = getattr(tokenizer, "model_max_length", None)
+        context = int(context) if isinstance(context, int) and context < 10**6 else None  # transformers' "no limit" sentinel is ~1e30
+        if context is not None and max_length > context:
+            raise GedigError(f"--max-length {max_length} is longer than {model}'s context of {context} tokens")
+        over = long_texts(tokenizer, texts, max_length=max_length)
+        if not over:
+            continue
+        i, n = over[0]
+        limit = (
+            f"the model's context of {context} tokens"
+            if context == max_length
+            else f"the {max_length} tokens scored per text (--max-length)"
+        )
+        if not truncate:
+            raise GedigError(
+                f"{source}: text {i + 1} has {n} tokens under {model}'s tokenizer, longer than {limit} "
+                f"({len(over)} such text(s)); pass --truncate to cut them to {max_length} tokens"
+            )
+        print(f"{model}: {len(over)} text(s) of {source} cut to {max_length} tokens (--truncate)", file=sys.stderr)
+
+
 def _cmd_score(args: argparse.Namespace) -> int:
     from .analysis.stats import summarize
     from .pipeline.scoring import score
@@ -53,7 +81,13 @@ def _cmd_score(args: argparse.Namespace) -> int:
         cfg = cfg.replace(lam=args.lam)
     if args.q is not None:
         cfg = cfg.replace(q=args.q)
-    texts = load_texts(args.corpus, n=args.n, seed=args.seed, min_chars=args.min_chars, max_chars=args.max_chars)
+    if args.texts:
+        texts = load_texts(Path(args.texts), min_chars=args.min_chars, max_chars=args.max_chars)
+        _context_check(args.model, texts, max_length=args.max_length, truncate=args.truncate, source=args.texts)
+        what = f"texts {args.texts} ({len(texts)} texts, in file order)"
+    else:
+        texts = load_texts(args.corpus, n=args.n, seed=args.seed, min_chars=args.min_chars, max_chars=args.max_chars)
+        what = f"corpus {args.corpus}, n = {args.n}"
     tables = []
     for model in args.model:
         t0 = time.perf_counter()
@@ -65,6 +99,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
                 baselines=args.baseline or BASELINES,
                 seed=args.seed,
                 batch_size=args.batch_size,
+                max_length=args.max_length,
                 device=args.device,
                 dtype=args.dtype,
                 cache=not args.no_cache,
@@ -82,9 +117,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
             write_table(table, out)
         print(f"wrote {len(table)} rows to {out}", file=sys.stderr)
-    print(
-        f"H1 summary: ΔF = F_real − F_baseline (positive: real attention closer to 0); corpus {args.corpus}, n = {args.n}, seed {args.seed}"
-    )
+    print(f"H1 summary: ΔF = F_real − F_baseline (positive: real attention closer to 0); {what}, seed {args.seed}")
     print(format_h1(summarize(table, seed=args.seed)))
     return 0
 
@@ -239,8 +272,16 @@ def main(argv: list[str] | None = None) -> int:
         action="append",
         help=f"model name, repeatable (embedded: {', '.join(EMBEDDED)}; hub ids online; '@random-init' suffix for untrained)",
     )
-    p.add_argument("--corpus", default="wiki-summaries", choices=list(CORPORA))
-    p.add_argument("--n", type=int, default=200, help="number of texts")
+    source = p.add_mutually_exclusive_group()
+    source.add_argument("--corpus", default="wiki-summaries", choices=list(CORPORA))
+    source.add_argument(
+        "--texts",
+        metavar="FILE",
+        default=None,
+        help="your own texts: one per line (.txt), a .jsonl with a 'text' field, or a .csv/.parquet with a 'text' column; "
+        "used as given, in file order",
+    )
+    p.add_argument("--n", type=int, default=200, help="number of texts drawn from --corpus")
     p.add_argument("--preset", default="published", choices=list(PRESETS))
     p.add_argument("--lam", type=float, default=None, help="override λ")
     p.add_argument("--q", type=float, default=None, help="override the threshold quantile q")
@@ -251,11 +292,15 @@ def main(argv: list[str] | None = None) -> int:
         help="baseline kind, repeatable (default: the paper's four; 'permuted' and 'entropy_matched' are structure-preserving nulls)",
     )
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--min-chars", type=int, default=20)
-    p.add_argument("--max-chars", type=int, default=120)
+    p.add_argument("--min-chars", type=int, default=None, help="shortest text kept (corpora: 20; --texts: no limit unless given)")
+    p.add_argument("--max-chars", type=int, default=None, help="longest text kept (corpora: 120; --texts: no limit unless given)")
+    p.add_argument("--max-length", type=int, default=256, help="tokens scored per text (longer --texts stop the command unless --truncate)")
+    p.add_argument("--truncate", action="store_true", help="cut --texts longer than --max-length tokens instead of stopping")
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--device", default="auto")
-    p.add_argument("--dtype", default=None, choices=["float32", "bfloat16", "float16"], help="the model's dtype (bfloat16 for 8B models on a GPU)")
+    p.add_argument(
+        "--dtype", default=None, choices=["float32", "bfloat16", "float16"], help="the model's dtype (bfloat16 for 8B models on a GPU)"
+    )
     p.add_argument("--out", default=None, help="write the full table (.parquet or .csv)")
     p.add_argument("--no-cache", action="store_true")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -291,7 +336,11 @@ def main(argv: list[str] | None = None) -> int:
         help="keep fine-tuning runs made by other training code or data instead of running them again (chapter 6 marks them)",
     )
     k.add_argument("--execute-only", action="store_true", help="only execute the notebooks into book/executed (no claims, no HTML)")
-    k.add_argument("--site", default=None, help="build in this folder (a copy of the book's pages, see gedig.book.build.new_site); default: the repository")
+    k.add_argument(
+        "--site",
+        default=None,
+        help="build in this folder (a copy of the book's pages, see gedig.book.build.new_site); default: the repository",
+    )
     k.set_defaults(func=_cmd_book, model=[])
 
     c = sub.add_parser("claims", help="check the computed verdicts against the verdict lock, or update it")

@@ -23,14 +23,19 @@ pytestmark = pytest.mark.slow
 GUARD = Path(__file__).with_name("offline_guard")
 
 
+SHALLOW = {"layers": 3, "heads": 4}
+"""The local hub's models are one layer short of the paper's layer-3+ claim: a researcher's smaller
+model, on which that claim must say why it cannot be checked while every other claim is computed."""
+
+
 @pytest.fixture(scope="module")
 def local_hub(tmp_path_factory):
-    """The local hub, and the environment of a process that reads it offline under the guard."""
+    """The local hub (3-layer, 4-head models), and the environment of a process that reads it offline under the guard."""
     root = tmp_path_factory.mktemp("localhub")
     log = root / "network-attempts.log"
     env = {
         **os.environ,
-        **build_local_hub(root),
+        **build_local_hub(root, tiny=SHALLOW),
         "PYTHONPATH": os.pathsep.join(filter(None, [str(GUARD), os.environ.get("PYTHONPATH")])),
         "GEDIG_GUARD_LOG": str(log),
         "GEDIG_CACHE": str(root / "gedig-cache"),
@@ -135,19 +140,37 @@ def test_author_full_scale_grid_runs_one_tiny_run_per_task(local_hub):
 
 def test_paper_tiny_book_builds_offline_with_a_verdict_for_every_claim(local_hub, tmp_path):
     """python -m gedig book --size paper-tiny: every chapter, the claims and the HTML (warnings are
-    errors), on the local hub; every claim gets a computed verdict, and the claims page names the
-    model behind each."""
+    errors), on the local hub of 3-layer models; every claim gets a computed verdict, except the one
+    about layers 3+, which reads 'not applicable' with its reason; the claims page names the model
+    behind each."""
     from gedig.book.build import new_site
-    from gedig.book.claims import evaluate, load_measures, load_registry
+    from gedig.book.claims import evaluate, load_registry, measure_sources
 
     site = new_site(tmp_path / "site")
     offline(local_hub, "", "-m", "gedig", "book", "--size", "paper-tiny", "--site", str(site), timeout=1500)
-    table = evaluate(load_measures(site / "book" / "executed"))
+    measures, sources = measure_sources(site / "book" / "executed")
+    table = evaluate(measures, sources=sources)
     assert len(table) == len(load_registry())
     assert not (table["verdict"] == "not checkable offline").any(), table[table["verdict"] == "not checkable offline"]["id"].tolist()
+    beyond = [c["id"] for c in load_registry() if str(c.get("layers", "0+")).startswith(str(SHALLOW["layers"]))]
+    assert beyond == ["H2-BERT-L3plus"], beyond
+    na = table[table["verdict"] == "not applicable"].set_index("id")
+    assert list(na.index) == beyond, na.index.tolist()
+    assert (
+        na.loc["H2-BERT-L3plus", "predicate"] == "not applicable to bert-base-uncased: the model has 3 layers; the claim is about layers 3+"
+    )
+    assert na.loc["H2-BERT-L3plus", "chapter"] == "04_h2_layer_transition"
     assert (table["profile"] == "paper-tiny").all()
     page = (site / "book" / "_generated" / "claims_table.md").read_text()
-    for repo in ("bert-base-uncased", "gpt2", "meta-llama/Meta-Llama-3-8B", "meta-llama/Llama-3.1-8B", "microsoft/Phi-3-mini-4k-instruct", "distilbert-base-uncased"):
+    assert "{bdg-secondary}`not applicable` 1" in page and "the model has 3 layers; the claim is about layers 3+" in page
+    for repo in (
+        "bert-base-uncased",
+        "gpt2",
+        "meta-llama/Meta-Llama-3-8B",
+        "meta-llama/Llama-3.1-8B",
+        "microsoft/Phi-3-mini-4k-instruct",
+        "distilbert-base-uncased",
+    ):
         assert repo in page, f"the claims page never names {repo}"
     assert (site / "_build" / "html" / "book" / "claims.html").exists()
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from gedig import GedigError
-from gedig.book.claims import evaluate, expand, load_registry
+from gedig.book.claims import WHY_MISSING, evaluate, expand, load_registry, render_markdown, tally
 from gedig.book.profiles import PROFILES, STAND_INS, SYSTEMS
 from gedig.figures import page
 
@@ -48,6 +48,44 @@ def test_a_layer_template_expands_over_the_measured_layers_in_its_band():
     assert evaluate({**bindings("full"), **measures}, [claim]).iloc[0]["verdict"] == "reproduced"
     with pytest.raises(GedigError, match="no measure"):
         expand(claim, {f"h2.bert.published.layer{k}.F": -0.25 for k in range(3)})
+
+
+def test_a_claim_about_layers_the_model_lacks_is_not_applicable_and_says_why():
+    """The chapter records how many layers it measured; a band beyond them is 'not applicable' (with
+    the model and the reason), not an error; every other claim on the same measures is computed."""
+    claims = [c for c in load_registry() if c["id"] in ("H2-BERT-L0", "H2-BERT-L1-2", "H2-BERT-L3plus")]
+    layers = {f"h2.bert.published.layer{k}.F": F for k, F in enumerate((-0.34, -0.24, -0.3))}
+    measures = {**bindings("paper"), **layers, "h2.bert.published.n_layers": 3}
+    table = evaluate(measures, claims, sources=dict.fromkeys(measures, "04_h2_layer_transition")).set_index("id")
+    row = table.loc["H2-BERT-L3plus"]
+    assert row["verdict"] == "not applicable" and row["ours"] == "not applicable (the model has 3 layers; the claim is about layers 3+)"
+    assert row["predicate"] == "not applicable to bert-base-uncased: the model has 3 layers; the claim is about layers 3+"
+    assert row["chapter"] == "04_h2_layer_transition" and row["robustness"] is None
+    assert (
+        table.loc["H2-BERT-L0", "verdict"] == "reproduced" and table.loc["H2-BERT-L1-2", "verdict"] == "partly reproduced"
+    )  # −0.24 in, −0.3 out
+    assert tally(table.reset_index())["not applicable"] == 1
+    assert "{bdg-secondary}`not applicable` 1" in render_markdown(table.reset_index())
+    assert "not applicable" not in tally(table.reset_index().iloc[:2])  # listed only when some claim has it
+
+
+def test_an_empty_band_without_a_stated_reason_is_still_an_error():
+    claim = next(c for c in load_registry() if c["id"] == "H2-BERT-L3plus")
+    measures = {**bindings("paper"), **{f"h2.bert.published.layer{k}.F": -0.3 for k in range(3)}}
+    with pytest.raises(GedigError, match=r"no measure h2\.bert\.published\.layer"):
+        evaluate(measures, [claim])
+    with pytest.raises(GedigError, match="no measure"):  # a count that does not match the layers measured is no reason
+        evaluate({**measures, "h2.bert.published.n_layers": 12}, [claim])
+
+
+def test_a_measure_missing_for_a_stated_reason_is_not_applicable_and_without_one_an_error():
+    claim = next(c for c in load_registry() if c["id"] == "H2-transition")
+    measures = {**bindings("paper"), "h2.bert.published.layer0_lowest": True}
+    with pytest.raises(GedigError, match="needs measures no notebook produced"):
+        evaluate(measures, [claim])
+    reason = "a model of one layer has no rise between layers"
+    row = evaluate({**measures, WHY_MISSING + "h2.bert.published.largest_jump_at_start": reason}, [claim]).iloc[0]
+    assert row["verdict"] == "not applicable" and reason in row["predicate"] and "bert-base-uncased" in row["predicate"]
 
 
 def test_each_value_is_labelled_with_its_model():

@@ -23,7 +23,7 @@ def layer_transition(df: pd.DataFrame, *, baseline: str = "random") -> tuple[pd.
     jumps = np.diff(F)
     k = int(np.argmax(jumps)) if len(jumps) else 0
     key = f"h2.{model}.{preset}"
-    out: dict[str, object] = {f"{key}.spearman_rho": float(rho), f"{key}.spearman_p": float(p)}
+    out: dict[str, object] = {f"{key}.spearman_rho": float(rho), f"{key}.spearman_p": float(p), f"{key}.n_layers": len(table)}
     for r in table.itertuples():
         out[f"{key}.layer{r.layer}.F"] = float(r.F_real)
         out[f"{key}.layer{r.layer}.dF"] = float(r.dF)

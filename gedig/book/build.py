@@ -30,7 +30,7 @@ from ..util.paths import NOTEBOOK_DIR, PACKAGE, ROOT
 from ..util.progress import say
 from ..util.versions import LIBRARIES, code_version, file_digest, imports_of_source, library_version, module_digests
 from . import preflight
-from .claims import OURS_WORDS, VERDICTS, evaluate, measure_sources, render_markdown, tally
+from .claims import OURS_WORDS, RARE_VERDICTS, VERDICTS, evaluate, measure_sources, render_markdown, tally
 from .profiles import PAIR, SYSTEMS
 from .profiles import get as get_profile
 
@@ -360,7 +360,9 @@ def write_claims(site: Path = ROOT) -> dict[str, int]:
         k = f"provenance.{name}"
         if f"{k}.code_version" in measures:
             params = str(measures[f"{k}.parameters"]).replace("|", "\\|").replace("_", "\\_")
-            rows.append(f"| {name} | {measures[f'{k}.git_commit']} | {measures[f'{k}.code_version']} | {measures[f'{k}.executed_at']} | {params} |")
+            rows.append(
+                f"| {name} | {measures[f'{k}.git_commit']} | {measures[f'{k}.code_version']} | {measures[f'{k}.executed_at']} | {params} |"
+            )
             libs = f"gedig {measures[f'{k}.gedig']}, torch {measures[f'{k}.torch']}, transformers {measures[f'{k}.transformers']}, numpy {measures[f'{k}.numpy']}"
     rows += ["", f"Libraries: {libs}. The code version is the hash of the gedig code each chapter imports (its normalised source)."]
     atomic_write_text("\n".join(rows) + "\n", generated / "provenance_table.md")
@@ -380,9 +382,15 @@ def headline(table: Any, measures: dict[str, Any]) -> str:
     ours = table[table["origin"] == "ours"]
     counts = tally(table)
     lines = [
-        f"**The paper's {len(paper)} claims:** " + ", ".join(f"{n} {v}" for v, n in counts.items()) + f" (together {sum(counts.values())}).",
+        f"**The paper's {len(paper)} claims:** "
+        + ", ".join(f"{n} {v}" for v, n in counts.items())
+        + f" (together {sum(counts.values())}).",
         f"**This companion's {len(ours)} findings:** "
-        + ", ".join(f"{int((ours['verdict'] == v).sum())} {OURS_WORDS[v]}" for v in VERDICTS if v in OURS_WORDS)
+        + ", ".join(
+            f"{n} {OURS_WORDS[v]}"
+            for v in VERDICTS
+            if v in OURS_WORDS and ((n := int((ours["verdict"] == v).sum())) or v not in RARE_VERDICTS)
+        )
         + f" (together {int(ours['verdict'].isin(list(OURS_WORDS)).sum())}).",
         "",
         f"Built under the profile `{profile.name}` ({profile.title}): {profile.description}. What the chapters found:",
@@ -485,7 +493,13 @@ def site_config(site: Path = ROOT) -> Path:
     url = (config.get("repository") or {}).get("url", "")
     if url and url != PLACEHOLDER_REPOSITORY:
         return source
-    config["launch_buttons"] = {**(config.get("launch_buttons") or {}), "binderhub_url": "", "jupyterhub_url": "", "colab_url": "", "thebe": False}
+    config["launch_buttons"] = {
+        **(config.get("launch_buttons") or {}),
+        "binderhub_url": "",
+        "jupyterhub_url": "",
+        "colab_url": "",
+        "thebe": False,
+    }
     target = site / ".gedig-build-config.yml"  # beside _config.yml: its relative paths (extensions) resolve the same
     atomic_write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), target)
     return target

@@ -20,7 +20,25 @@ import yaml
 from ..errors import GedigError
 from ..util.text import format_value
 
-VERDICTS = ("reproduced", "partly reproduced", "not reproduced", "not checkable offline")
+VERDICTS = ("reproduced", "partly reproduced", "not reproduced", "not checkable offline", "not applicable")
+"""'not checkable offline': no model is bound to the claim's system under the profile. 'not applicable':
+a model is bound, and the chapter states why the claim cannot be asked of it (it has fewer layers
+than the claim is about, or a measure is missing for a reason the chapter recorded)."""
+RARE_VERDICTS = ("not applicable",)
+"""Verdicts a tally lists only when some claim has them (the stand-in and paper profiles have none)."""
+WHY_MISSING = "why_missing."
+"""A chapter that cannot compute a measure for a stated reason writes ``why_missing.<key>: reason``."""
+
+
+class NotApplicable(GedigError):
+    """A claim that cannot be asked of the bound model, with the chapter's stated reason and the
+    measure keys that state it (they name the chapter a reader should open)."""
+
+    def __init__(self, reason: str, where: list[str]) -> None:
+        super().__init__(reason)
+        self.where = where
+
+
 REGISTRY = Path(__file__).with_name("claims.yml")
 
 
@@ -112,9 +130,17 @@ def _layer_band(band: str) -> tuple[int, float]:
     return int(lo), float(hi or lo)
 
 
+def layer_count_key(template: str) -> str:
+    """Where a chapter records how many layers a per-layer measure family covers: the key up to the
+    ``{layer}`` segment, then ``n_layers`` (``h2.bert.published.layer{layer}.F`` → ``h2.bert.published.n_layers``)."""
+    return template.split("{layer}")[0].rpartition(".")[0] + ".n_layers"
+
+
 def expand(claim: dict[str, Any], measures: Mapping[str, Any]) -> list[str]:
     """The claim's measure keys, each ``{layer}`` template expanded over the layers in its band
-    that the chapter measured (in layer order)."""
+    that the chapter measured (in layer order). A band the model does not reach (its recorded
+    layer count, ``layer_count_key``) raises ``NotApplicable`` with the reason; an empty band
+    without a recorded count is a bug and a loud error."""
     keys = []
     for key in claim.get("measures", []):
         if "{layer}" not in key:
@@ -129,6 +155,11 @@ def expand(claim: dict[str, Any], measures: Mapping[str, Any]) -> list[str]:
         )
         band = [k for k in found if lo <= k <= hi]
         if not band:
+            n_layers = measures.get(layer_count_key(key))
+            if isinstance(n_layers, int) and n_layers <= lo and found == list(range(n_layers)):
+                raise NotApplicable(
+                    f"the model has {n_layers} layers; the claim is about layers {claim.get('layers')}", [layer_count_key(key)]
+                )
             raise GedigError(
                 f"claim {claim['id']}: no measure {key} for layers {claim.get('layers')} (the chapter measured layers {found})"
             )
@@ -144,6 +175,8 @@ def chapter_verdicts(measures: Mapping[str, Any], chapter: str) -> pd.DataFrame:
     for claim in load_registry():
         try:
             keys = expand(claim, measures)
+        except NotApplicable as exc:  # the chapter that stated why owns the claim
+            keys = exc.where
         except GedigError:
             keys = []
         if claim.get("chapter") == chapter or (keys and all(k in measures for k in keys)):
@@ -184,24 +217,37 @@ def evaluate(
         values: dict[str, Any] = {}
         keys: list[str] = []
         unbound = [s for s in systems if bound[s] is None]
+        measured, why, reason = "—", "", "—"
         if unbound:
-            measured, verdict = "—", "not checkable offline"
+            verdict = "not checkable offline"
             why = "; ".join(UNBOUND_WHY.get(s, f"no model is bound to {s} under profile {profile}") for s in unbound)
         else:
-            keys = expand(claim, measures)
-            missing = [k for k in keys if k not in measures or measures[k] is None]
-            if missing:
-                raise GedigError(f"claim {claim['id']} needs measures no notebook produced: {missing}")
-            values = {k: measures[k] for k in keys}
-            verdict = CHECKS[check](list(values.values()), claim)
-            measured = "; ".join(f"{_short(k)} = {format_value(v, k)}" for k, v in values.items())
-            why = ""
+            try:
+                keys = expand(claim, measures)
+                stated = {k: measures[WHY_MISSING + k] for k in keys if k not in measures and WHY_MISSING + k in measures}
+                if stated:
+                    raise NotApplicable(
+                        "; ".join(f"{_short(k)}: {reason}" for k, reason in stated.items()), [WHY_MISSING + k for k in stated]
+                    )
+            except NotApplicable as exc:
+                keys = exc.where
+                verdict = "not applicable"
+                named = ", ".join(f"{bound[s]}" for s in systems) or "the bound model"
+                why = measured = f"not applicable to {named}: {exc}"
+                reason = f"not applicable ({exc})"
+            else:
+                missing = [k for k in keys if k not in measures or measures[k] is None]
+                if missing:
+                    raise GedigError(f"claim {claim['id']} needs measures no notebook produced: {missing}")
+                values = {k: measures[k] for k in keys}
+                verdict = CHECKS[check](list(values.values()), claim)
+                measured = "; ".join(f"{_short(k)} = {format_value(v, k)}" for k, v in values.items())
         models = {s: bound[s] for s in systems}
         rows.append(
             {
                 "id": claim["id"],
                 "origin": claim.get("origin", "paper"),
-                "robustness": None if unbound else robustness(claim, measures),
+                "robustness": None if unbound or verdict == "not applicable" else robustness(claim, measures),
                 "section": claim["section"],
                 "claim": claim["claim"],
                 "paper": claim.get("paper", ""),
@@ -210,7 +256,7 @@ def evaluate(
                 "predicate": why or _describe(claim),
                 "verdict": verdict,
                 "values": values,
-                "ours": _labelled(values, models) or "—",
+                "ours": _labelled(values, models) or reason,
                 "systems": systems,
                 "models": models,
                 "answered_by": "; ".join(_model_label(s, m) for s, m in models.items()) or "—",
@@ -260,14 +306,20 @@ def robustness(claim: dict[str, Any], measures: Mapping[str, Any]) -> float | No
     return float(np.mean(held))
 
 
-OURS_WORDS = {"reproduced": "holds", "partly reproduced": "partly holds", "not reproduced": "does not hold"}
+OURS_WORDS = {
+    "reproduced": "holds",
+    "partly reproduced": "partly holds",
+    "not reproduced": "does not hold",
+    "not applicable": "not applicable",
+}
 
 
 def tally(table: pd.DataFrame) -> dict[str, int]:
     """Verdict counts (of the paper's claims only, when the table marks the companion's own)."""
     if "origin" in table.columns:
         table = table[table["origin"] != "ours"]
-    return {v: int((table["verdict"] == v).sum()) for v in VERDICTS}
+    counts = {v: int((table["verdict"] == v).sum()) for v in VERDICTS}
+    return {v: n for v, n in counts.items() if n or v not in RARE_VERDICTS}
 
 
 def _short(key: str) -> str:
@@ -286,7 +338,13 @@ def _describe(claim: dict[str, Any]) -> str:
     return claim.get("why_offline", "needs a model or data set that cannot be had offline")
 
 
-BADGES = {"reproduced": "success", "partly reproduced": "warning", "not reproduced": "danger", "not checkable offline": "muted"}
+BADGES = {
+    "reproduced": "success",
+    "partly reproduced": "warning",
+    "not reproduced": "danger",
+    "not checkable offline": "muted",
+    "not applicable": "secondary",
+}
 
 
 def _md(text: Any) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bz2
 import json
+import os
 import re
 from functools import lru_cache
 
@@ -20,6 +21,7 @@ import pandas as pd
 from ..errors import GedigError
 from .assets import package_dir
 from .hub import hub_reachable
+from .textfiles import is_text_file, read_text_file
 
 CORPORA = {
     "wiki-summaries": "English Wikipedia lead summaries (Level-4 vital articles), split into sentences; embedded; CC BY-SA 4.0",
@@ -69,23 +71,34 @@ def _rotten_tomatoes() -> pd.DataFrame:
     return df.drop_duplicates("text").sort_values(["text"], kind="stable").reset_index(drop=True)
 
 
-def _hub_split(repo: str, config: str, split: str) -> pd.DataFrame:
-    """One split of a hub dataset (from the hub, or offline from the local ``datasets`` cache)."""
-    try:
-        import datasets
-        from datasets.utils.logging import disable_progress_bar, set_verbosity_error
+DATASET_ALIASES = {"Salesforce/wikitext": ("wikitext",), "nyu-mll/glue": ("glue",)}
+"""Older names of the hub datasets the book reads: the author's code and many existing ``datasets``
+caches use them. Offline, a cache under either name is found (the hub's current id first)."""
 
-        disable_progress_bar()
-        set_verbosity_error()
-        return datasets.load_dataset(repo, config, split=split).to_pandas()
-    except (ConnectionError, OSError, ValueError) as exc:
-        if not hub_reachable():
-            raise GedigError(
-                f"dataset {repo} ({config}, {split}) comes from the Hugging Face hub, which cannot be reached from this machine, "
-                f"and it is not in the local datasets cache. Embedded corpora that work offline: wiki-summaries (for WikiText), "
-                f"rotten-tomatoes (for SST-2)."
-            ) from None
-        raise GedigError(f"could not load dataset {repo} ({config}, {split}): {str(exc).splitlines()[0]}") from None
+
+def _hub_split(repo: str, config: str, split: str) -> pd.DataFrame:
+    """One split of a hub dataset (from the hub, or offline from the local ``datasets`` cache),
+    under its current id or, failing that, under an older alias (``DATASET_ALIASES``)."""
+    import datasets
+    from datasets.utils.logging import disable_progress_bar, set_verbosity_error
+
+    disable_progress_bar()
+    set_verbosity_error()
+    names = (repo, *DATASET_ALIASES.get(repo, ()))
+    failures = []
+    for name in names:
+        try:
+            return datasets.load_dataset(name, config, split=split).to_pandas()
+        except (ConnectionError, OSError, ValueError) as exc:
+            failures.append(f"{name}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
+    tried = " and ".join(repr(n) for n in names)
+    if not hub_reachable():
+        raise GedigError(
+            f"dataset {repo} ({config}, {split}) comes from the Hugging Face hub, which cannot be reached from this machine, "
+            f"and the local datasets cache holds it under none of the names tried ({tried}). Embedded corpora that work "
+            f"offline: wiki-summaries (for WikiText), rotten-tomatoes (for SST-2)."
+        )
+    raise GedigError(f"could not load dataset {repo} ({config}, {split}) under the names tried ({tried}): {'; '.join(failures)}")
 
 
 def wikitext_lines(selection: str = "author") -> list[str]:
@@ -140,22 +153,37 @@ def _select(name: str, n: int, seed: int, min_chars: int, max_chars: int) -> pd.
     return pool.iloc[np.sort(rng.choice(len(pool), size=n, replace=False))].reset_index(drop=True)
 
 
+DEFAULT_CHARS = (20, 120)
+"""The embedded corpora's default length window in characters (a text file has none unless asked)."""
+
+
 def load_texts(
-    name: str = "wiki-summaries",
+    name: str | os.PathLike[str] = "wiki-summaries",
     *,
     n: int | None = 200,
     seed: int = 0,
-    min_chars: int = 20,
-    max_chars: int = 120,
+    min_chars: int | None = None,
+    max_chars: int | None = None,
     selection: str | None = None,
 ) -> list[str]:
-    """``n`` texts from corpus ``name``.
+    """``n`` texts from corpus ``name``, or every text of your own file.
 
-    Embedded corpora: a seeded draw of texts of ``min_chars``–``max_chars`` characters, in pool
-    order. Hub corpora (``wikitext``, ``sst2``): the author's selection in file order, the first
-    ``n`` (``None``: all of them); for ``wikitext``, ``selection`` is 'author' (default) or
-    'paper-text' (see ``WIKITEXT_SELECTIONS``), and the author's own length filter applies.
+    Embedded corpora: a seeded draw of texts of ``min_chars``–``max_chars`` characters (default
+    ``DEFAULT_CHARS``), in pool order. Hub corpora (``wikitext``, ``sst2``): the author's selection
+    in file order, the first ``n`` (``None``: all of them); for ``wikitext``, ``selection`` is
+    'author' (default) or 'paper-text' (see ``WIKITEXT_SELECTIONS``), and the author's own length
+    filter applies. A path (``.txt``, ``.jsonl``, ``.csv``, ``.parquet``;
+    ``gedig.models.textfiles``): its texts as given, in file order, filtered by length only when
+    ``min_chars``/``max_chars`` are passed; ``n`` and ``seed`` do not apply to it.
     """
+    if isinstance(name, os.PathLike) or (isinstance(name, str) and name not in CORPORA and is_text_file(name)):
+        from ..util.inputs import note_input
+
+        return read_text_file(note_input(name), min_chars=min_chars, max_chars=max_chars)
+    if min_chars is None:
+        min_chars = DEFAULT_CHARS[0]
+    if max_chars is None:
+        max_chars = DEFAULT_CHARS[1]
     if name in ("wikitext", "sst2"):
         if selection is not None and name == "sst2":
             raise GedigError("sst2 has one selection (the author's); pass selection=None")
@@ -172,7 +200,9 @@ def load_labelled(
 ) -> pd.DataFrame:
     """A labelled sample (columns ``text``, ``label``) for fine-tuning; ``balanced`` draws n/2 per class."""
     if name != "rotten-tomatoes":
-        raise GedigError(f"corpus {name!r} has no labels for a seeded draw; labelled corpora: rotten-tomatoes, and the GLUE tasks through labelled_splits('glue/<task>')")
+        raise GedigError(
+            f"corpus {name!r} has no labels for a seeded draw; labelled corpora: rotten-tomatoes, and the GLUE tasks through labelled_splits('glue/<task>')"
+        )
     if not balanced:
         return _select(name, n, seed, min_chars, max_chars)
     if not isinstance(n, (int, np.integer)) or n < 2 or n % 2:

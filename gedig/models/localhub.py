@@ -74,11 +74,12 @@ def wordpiece(folder: Path, cls_name: str) -> object:
     return tok
 
 
-def tiny_config(arch: str, vocab: int, eos: int, tiny: dict[str, int] = TINY) -> object:
+def tiny_config(arch: str, vocab: int, eos: int, tiny: dict[str, int] | None = None) -> object:
     """The architecture's own config class, tiny: Llama 3 with grouped-query attention (2 key/value
     heads for 4 query heads), Phi-3 with its fused qkv projection."""
     import transformers as tf
 
+    tiny = {**TINY, **(tiny or {})}
     L, H, d, f, P = tiny["layers"], tiny["heads"], tiny["hidden"], tiny["ffn"], tiny["positions"]
     if arch == "bert":
         return tf.BertConfig(
@@ -97,15 +98,16 @@ def tiny_config(arch: str, vocab: int, eos: int, tiny: dict[str, int] = TINY) ->
     return tf.Phi3Config(**common, num_key_value_heads=H, **ids)
 
 
-def save_tiny(arch: str, tokenizer: str, folder: Path, *, seed: int = 0) -> Path:
-    """A seeded random-initialised tiny model of ``arch`` and its tokenizer, saved to ``folder``."""
+def save_tiny(arch: str, tokenizer: str, folder: Path, *, seed: int = 0, tiny: dict[str, int] | None = None) -> Path:
+    """A seeded random-initialised tiny model of ``arch`` and its tokenizer, saved to ``folder``
+    (``tiny`` overrides ``TINY``'s sizes: {"layers": 3} for a model shallower than a claim's band)."""
     from transformers import AutoModel
 
     tok = byte_level_bpe(folder) if tokenizer == "bpe" else wordpiece(folder, tokenizer)
     eos = tok.eos_token_id if tok.eos_token_id is not None else 0
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        model = AutoModel.from_config(tiny_config(arch, len(tok), eos), attn_implementation="eager")
+        model = AutoModel.from_config(tiny_config(arch, len(tok), eos, tiny), attn_implementation="eager")
     model.save_pretrained(folder)
     return folder
 
@@ -166,21 +168,38 @@ def tiny_glue(task: str, n: int = 120, seed: int = 0) -> dict[str, pd.DataFrame]
     return out
 
 
-def build_local_hub(root: Path | str, *, models: tuple[str, ...] = tuple(ARCHITECTURES)) -> dict[str, str]:
+DATASET_IDS = {"wikitext": "Salesforce/wikitext", "glue": "nyu-mll/glue"}
+"""The hub's current dataset ids; ``names="legacy"`` writes the older ones (the keys), as many
+existing caches and the author's code have them (``gedig.models.corpora.DATASET_ALIASES``)."""
+
+
+def build_local_hub(
+    root: Path | str,
+    *,
+    models: tuple[str, ...] = tuple(ARCHITECTURES),
+    tiny: dict[str, int] | None = None,
+    names: str = "current",
+) -> dict[str, str]:
     """Write the local hub under ``root`` (``hub/`` for models, ``datasets/`` for data) and return the
-    environment that points the Hugging Face libraries at it, offline."""
+    environment that points the Hugging Face libraries at it, offline. ``tiny`` overrides the
+    models' sizes (``TINY``); ``names`` is 'current' (the datasets under the hub's ids) or 'legacy'
+    (under the older names ``wikitext`` and ``glue``)."""
+    if names not in ("current", "legacy"):
+        raise ValueError(f"names must be 'current' or 'legacy', got {names!r}")
+    unknown = sorted(set(tiny or {}) - set(TINY))
+    if unknown:
+        raise ValueError(f"unknown tiny sizes {unknown}; the sizes are {', '.join(TINY)}")
     root = Path(root).resolve()
     hub, data = root / "hub", root / "datasets"
     for repo_id in models:
         arch, tokenizer = ARCHITECTURES[repo_id]
-        _repo(hub, "model", repo_id, lambda folder, a=arch, t=tokenizer: save_tiny(a, t, folder))
-    wiki = tiny_wikitext()
-    _arrow_dataset(data, "Salesforce/wikitext", "wikitext-2-raw-v1", wiki)
+        _repo(hub, "model", repo_id, lambda folder, a=arch, t=tokenizer: save_tiny(a, t, folder, tiny=tiny))
+    ids = {k: (k if names == "legacy" else v) for k, v in DATASET_IDS.items()}
+    _arrow_dataset(data, ids["wikitext"], "wikitext-2-raw-v1", tiny_wikitext())
     for task in GLUE:
-        _arrow_dataset(data, "nyu-mll/glue", task, tiny_glue(task))
-    (root / "manifest.json").write_text(
-        json.dumps({"models": list(models), "tiny": TINY, "datasets": ["wikitext-2-raw-v1", *GLUE]}, indent=1)
-    )
+        _arrow_dataset(data, ids["glue"], task, tiny_glue(task))
+    manifest = {"models": list(models), "tiny": {**TINY, **(tiny or {})}, "datasets": ["wikitext-2-raw-v1", *GLUE], "dataset_ids": ids}
+    (root / "manifest.json").write_text(json.dumps(manifest, indent=1))
     return local_hub_env(root)
 
 
