@@ -46,7 +46,7 @@ def format_h1(summary: pd.DataFrame) -> str:
 
 def _context_check(models: list[str], texts: list[str], *, max_length: int, truncate: bool, source: str) -> None:
     """Texts longer than the tokens scored per text stop the command, unless ``--truncate`` says to cut them."""
-    from .models.attention import long_texts
+    from .models.textfiles import long_texts
     from .models.loading import load_tokenizer
 
     for model in models:

@@ -35,12 +35,6 @@ def check_texts(texts: Sequence[str]) -> list[str]:
     return texts
 
 
-def long_texts(tokenizer: object, texts: Sequence[str], *, max_length: int) -> list[tuple[int, int]]:
-    """The texts longer than ``max_length`` tokens, as (index, token count): what scoring would cut."""
-    lengths = [len(ids) for ids in tokenizer(list(texts), verbose=False)["input_ids"]]
-    return [(i, n) for i, n in enumerate(lengths) if n > max_length]
-
-
 def plan_batches(model: LoadedModel, texts: Sequence[str], *, batch_size: int, max_length: int) -> list[list[int]]:
     """Group texts of similar token length (stable sort) so little padding is computed."""
     if batch_size < 1 or max_length < 1:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -106,3 +108,9 @@ def read_text_file(path: str | os.PathLike[str], *, min_chars: int | None = None
         if not kept:
             raise GedigError(f"{path}: none of its {len(texts)} texts has {lo}–{hi} characters")
     return kept
+
+
+def long_texts(tokenizer: Any, texts: Sequence[str], *, max_length: int) -> list[tuple[int, int]]:
+    """The texts longer than ``max_length`` tokens, as (index, token count): what scoring would cut."""
+    lengths = [len(ids) for ids in tokenizer(list(texts), verbose=False)["input_ids"]]
+    return [(i, n) for i, n in enumerate(lengths) if n > max_length]
