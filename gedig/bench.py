@@ -47,7 +47,7 @@ def _time_reference(mats: list[np.ndarray], cfg: GaugeConfig, causal: bool) -> t
 def lean_networkx_F(A: np.ndarray, *, lam: float = 0.5, gamma: float = 0.5, q: float = 0.9) -> float:
     """The ``published`` gauge of one matrix as a user would write the author's algorithm with
     networkx: no subgraph views, one BFS per node of the largest component. The fair speed baseline
-    (``gedig.reference`` is written for clarity as the tests' oracle, and is 2–4× slower)."""
+    (``gedig.gauge.reference`` is written for clarity as the tests' oracle, and is 2–4× slower)."""
     L = A.shape[0]
     src, dst = np.nonzero(A > np.quantile(A, q))
     G = nx.Graph()

@@ -46,8 +46,8 @@ def format_h1(summary: pd.DataFrame) -> str:
 
 def _context_check(models: list[str], texts: list[str], *, max_length: int, truncate: bool, source: str) -> None:
     """Texts longer than the tokens scored per text stop the command, unless ``--truncate`` says to cut them."""
-    from .models.textfiles import long_texts
     from .models.loading import load_tokenizer
+    from .models.textfiles import long_texts
 
     for model in models:
         tokenizer = load_tokenizer(model)
@@ -159,11 +159,11 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 
 def _cmd_book(args: argparse.Namespace) -> int:
-    from .book.build import ROOT, build, execute
+    from .book.build import ROOT, build, execute, overrides_for
     from .book.lock import check
 
     force = True if args.force == [] else (args.force or False)
-    overrides = {"06_f_regularization": {"reuse_stale": True}} if args.reuse_stale else None
+    overrides = overrides_for("reuse_stale", True) if args.reuse_stale else None
     site = Path(args.site) if args.site else ROOT
     if args.execute_only:
         execute(size=args.size, force=force, only=args.only, overrides=overrides, site=site)
@@ -200,9 +200,10 @@ def _cmd_claims(args: argparse.Namespace) -> int:
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
+    from .book.build import powered_seed_count
     from .experiments.grid import load_grid, run_grid
 
-    grid = load_grid(args.grid, seeds=args.seeds)
+    grid = load_grid(args.grid, seeds=args.seeds, auto_seeds=powered_seed_count)
     print(
         f"grid {grid.name}: {grid.n_runs} runs ({len(grid.models)} models × {len(grid.tasks)} tasks), executor {args.executor}",
         file=sys.stderr,

@@ -41,26 +41,21 @@ seed = 0
 n_check = 40
 
 # %% tags=["remove-input"]
-import numpy as np
-import pandas as pd
-from IPython.display import HTML
-
-import gedig
-from gedig.book.claims import write_measures
+from gedig.book.notebook import finish
 from gedig.book.profiles import PAIR
 from gedig.book.profiles import get as get_profile
-from gedig.book.provenance import record
-from gedig.figures import page, plots
-from gedig.figures.explorer import ExplorerConfig, arrays, explore, explorer_html
-from gedig.models.attention import extract
+from gedig.figures import explorer_check as ch
+from gedig.figures import page
+from gedig.figures.explorer import explore, explorer_html
 
 page.book_style()
 P = get_profile(profile)
-models = [m for m in P.bound(PAIR).values()]
-cfg = ExplorerConfig(models=tuple(models), n_wiki=n_wiki, n_reviews=n_reviews, qs=tuple(qs), taus=tuple(taus), seed=seed)
+cfg = ch.config(
+    P.bound(PAIR), n_wiki=n_wiki, n_reviews=n_reviews, qs=qs, taus=taus, seed=seed
+)
 payload = explore(cfg)
 page_html = explorer_html(payload)
-HTML(page_html)
+page.raw(page_html)
 
 # %% [markdown]
 # Pick a model, a text, a layer and a head; the table beside the heatmap shows the head's terms
@@ -70,10 +65,7 @@ HTML(page_html)
 
 # %% tags=["remove-input"]
 page.table(
-    pd.DataFrame([{"model": P.model_label(m["name"]), "layers": m["layers"], "heads": m["heads"], "texts": len(m["texts"])} for m in payload["models"]]).assign(
-        configurations=len(payload["configs"])
-    ),
-    caption="What the explorer holds.",
+    ch.holdings(payload, label=P.model_label), caption="What the explorer holds."
 )
 
 # %% [markdown]
@@ -84,40 +76,12 @@ page.table(
 # compare with the values the page decodes.
 
 # %% tags=["hide-input"]
-rng = np.random.default_rng(seed)
-configs = cfg.configurations()
-loaded = {name: gedig.load_model(name) for name in models}
-texts = [t for _, t in cfg.texts()]
-stored = arrays(payload)  # the page's arrays, decoded once
-attention = {}
-
-
-def attention_of(mi, ti):
-    """Every head's attention of text ti under model mi: one forward pass each, reused."""
-    if (mi, ti) not in attention:
-        model = loaded[payload["models"][mi]["name"]]
-        attention[(mi, ti)] = extract(model, texts, [ti], max_length=cfg.max_length).attn[0].float().numpy()
-    return attention[(mi, ti)]
-
-
-worst, checked = 0.0, 0
-for _ in range(n_check):
-    mi = int(rng.integers(len(models)))
-    ti = int(rng.integers(len(texts)))
-    m = payload["models"][mi]
-    layer, head = int(rng.integers(m["layers"])), int(rng.integers(m["heads"]))
-    A = attention_of(mi, ti)[layer, head]
-    shown = stored[f"m{mi}t{ti}.head_terms"][layer, head]
-    for c, (_, config) in enumerate(configs):
-        r = gedig.gauge(A, causal=loaded[m["name"]].causal, config=config)
-        terms = np.array([r.F, r.delta_epc, r.delta_h, r.delta_sp], dtype=float)
-        worst = max(worst, float(np.abs(shown[c, 0] - terms).max()))
-        checked += 1
-if worst > 5e-7:  # the page shows six decimals: a larger gap would be visible, and wrong
-    raise RuntimeError(f"the explorer's stored terms differ from gedig.gauge by {worst:.2e}")
+attention = ch.Attention(payload, cfg)
+checked, worst = ch.check(payload, attention, n_check=n_check, seed=seed)
 page.say(
-    f"{checked} head × configuration pairs checked; the largest difference between the page's value "
-    f"(stored as float32) and `gedig.gauge` is **{worst:.2e}**, below half a unit of the page's sixth decimal."
+    f"{checked} head × configuration pairs checked; the largest difference between the "
+    f"page's value (stored as float32) and `gedig.gauge` is **{worst:.2e}**, below "
+    "half a unit of the page's sixth decimal."
 )
 
 # %% [markdown]
@@ -127,38 +91,14 @@ page.say(
 # drawn as a static figure by `gedig.figures.plots.attention_panel`.
 
 # %% tags=["hide-input"]
-import matplotlib.pyplot as plt
-
 first = payload["models"][0]
-A0 = attention_of(0, 0)[0, 0]
-fig, axes = plt.subplots(1, 2, figsize=(9.5, 4.4))
-plots.attention_panel(A0, tokens=first["texts"][0]["tokens"], title=f"{first['name']}, layer 0, head 0", causal=loaded[first["name"]].causal, axes=axes)
-plt.tight_layout()
-page.figure(fig, f"The explorer's first selection without JavaScript: {P.model_label(first['name'])}, layer 0, head 0 on its first text ({len(first['texts'][0]['tokens'])} tokens), weights with edges outlined (left) and its graph (right).")
+page.figure(
+    ch.first_selection(payload, attention),
+    "The explorer's first selection without JavaScript: "
+    f"{P.model_label(first['name'])}, layer 0, head 0 on its first text "
+    f"({len(first['texts'][0]['tokens'])} tokens), weights with edges outlined (left) "
+    "and its graph (right).",
+)
 
 # %% tags=["remove-input"]
-measures = {
-    "explorer.n_texts": len(texts),
-    "explorer.n_configurations": len(configs),
-    "explorer.n_heads": sum(m["layers"] * m["heads"] for m in payload["models"]),
-    "explorer.page_bytes": len(page_html.encode()),
-    "explorer.checked_pairs": checked,
-    "explorer.max_abs_diff": worst,
-}
-parameters = {"profile": profile, "n_wiki": n_wiki, "n_reviews": n_reviews, "qs": qs, "taus": taus, "seed": seed, "n_check": n_check}
-write_measures({**measures, **record("08_explore_heads", parameters)}, "08_explore_heads.json")
-n_heads = measures["explorer.n_heads"]
-c09 = next((i for i, (lab, c) in enumerate(configs) if c.name == "published" and c.tau is None and abs(c.q - 0.9) < 1e-9), 0)
-wins, total = 0, 0
-for mi, m in enumerate(payload["models"]):
-    for ti, entry in enumerate(m["texts"]):
-        terms = stored[f"m{mi}t{ti}.head_terms"][:, :, c09]  # (layers, heads, sources, 4)
-        r = entry["per_head"].index("random")
-        wins += int((terms[..., 0, 0] > terms[..., r, 0]).sum())
-        total += terms.shape[0] * terms.shape[1]
-page.takeaway(
-    f"The explorer holds {n_heads} heads of {len(payload['models'])} models on {len(texts)} texts under {len(configs)} configurations (presets × thresholds),",
-    f"and its {checked} sampled values equal `gedig.gauge` to within {worst:.1e} (float32 storage).",
-    f"Under the published gauge at q = 0.9, {wins} of {total} head × text pairs ({wins / total:.0%}) score a higher F than their random baseline, the pattern behind H1;",
-    "the graph beside the heatmap shows which entries make the difference. The claims page collects every verdict the chapters computed.",
-)
+finish(ch.measures(payload, cfg, page_html, checked=checked, worst=worst))

@@ -12,11 +12,14 @@ import xml.etree.ElementTree as ET
 import nbformat
 import pytest
 
-from gedig.book.build import NOTEBOOKS, build, new_site
+from gedig.book import chapters
+from gedig.book.build import build, new_site
+from gedig.book.chapters import names
 from gedig.book.claims import OURS_WORDS, VERDICTS, evaluate, load_measures, load_registry
 from gedig.book.lock import check
-from gedig.book.profiles import get as get_profile
 from gedig.cli import main
+
+NOTEBOOKS = names()
 
 pytestmark = pytest.mark.slow
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -219,7 +222,7 @@ def test_explorer_shows_the_gauge_of_the_head_the_reader_picks(site):
 
     assert CHROMIUM, "CI must install Debian's chromium (see .ci/run)"
     page_file = site / "_build" / "html" / "book" / "executed" / "08_explore_heads.html"
-    ci = get_profile("ci").chapters["08_explore_heads"]
+    ci = chapters.get("08_explore_heads").sizes["ci"]
     cfg = ExplorerConfig(n_wiki=ci["n_wiki"], n_reviews=ci["n_reviews"], qs=tuple(ci["qs"]))
     texts = [t for _, t in cfg.texts()]
     pick = {"model": "1", "text": str(len(texts) - 2), "layer": "7", "head": "5", "preset": "as_written", "threshold": "q = 0.7"}

@@ -11,7 +11,8 @@ import pytest
 
 from gedig import GedigError
 from gedig.analysis import paired_power, power_analysis, seeds_needed
-from gedig.experiments.grid import GRIDS, load_grid, powered_seed_count, seed_list
+from gedig.book.build import powered_seed_count
+from gedig.experiments.grid import GRIDS, load_grid, seed_list
 
 
 def test_shipped_grids_load():
@@ -23,12 +24,17 @@ def test_shipped_grids_load():
     assert powered.alphas == (0.0, 0.001, 1.0) and powered.seeds[:3] == (42, 123, 456) and len(set(powered.seeds)) == 40
 
 
-def test_powered_grid_takes_its_seed_count_from_chapter_6(tmp_path):
-    measures = tmp_path / "06.json"
-    measures.write_text(json.dumps({"freg.power.seeds_needed": 7}))
-    assert powered_seed_count(measures) == 7 and len(seed_list(7)) == 7
-    with pytest.raises(GedigError, match="power analysis"):
-        powered_seed_count(tmp_path / "absent.json")
+def test_powered_grid_takes_its_seed_count_from_the_executed_power_analysis(tmp_path):
+    executed = tmp_path / "book" / "executed"
+    executed.mkdir(parents=True)
+    (executed / "06_f_regularization.json").write_text(json.dumps({"freg.power.seeds_needed": 7}))
+    assert powered_seed_count(tmp_path) == 7 and len(seed_list(7)) == 7
+    grid = load_grid(GRIDS / "powered.yml", auto_seeds=lambda: powered_seed_count(tmp_path))
+    assert len(grid.seeds) == 7
+    with pytest.raises(GedigError, match=r"freg\.power\.seeds_needed.*run `make book`"):
+        powered_seed_count(tmp_path / "absent")
+    with pytest.raises(GedigError, match="seeds: auto"):
+        load_grid(GRIDS / "powered.yml")
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,10 @@ import jupytext
 import pytest
 from conftest import ROOT
 
-from gedig.book.build import NOTEBOOKS
+from gedig.book.chapters import names
+
+NOTEBOOKS = names()
+
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)

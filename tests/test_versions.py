@@ -12,9 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from gedig.book.build import NOTEBOOKS, chapter_parameters, chapter_state, stale_reasons
+from gedig.book.build import chapter_parameters, chapter_state, stale_reasons
+from gedig.book.chapters import names
 from gedig.util.paths import PACKAGE
 from gedig.util.versions import closure, code_version, module_digests
+
+NOTEBOOKS = names()
 
 ENTRIES = ("gedig.pipeline.batch", "gedig.experiments.training", "gedig.figures.explorer", "gedig.models.assets")
 

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from ..errors import GedigError
+from ..experiments.grid import load_grid
+from ..experiments.sweep import finished_runs, step_overhead, sweep_dir
+from ..experiments.training import Protocol
+from ..paper import paper_freg_pp, paper_table3
 
 
 def freg_table(runs: pd.DataFrame) -> pd.DataFrame:
@@ -130,13 +134,14 @@ def power_analysis(
     runs: pd.DataFrame,
     *,
     alpha_arm: float = 0.001,
-    target_pp: float = 0.33,
+    target_pp: float | None = None,
     power: float = 0.8,
     step_seconds: dict[str, float] | None = None,
     arm_alphas: Sequence[float] = (0.0, 0.001, 1.0),
 ) -> dict[str, float]:
     """From the measured per-seed paired differences (α = ``alpha_arm`` minus α = 0, in percentage
-    points): their SD, the seeds needed to detect the paper's ``target_pp`` with a two-sided paired
+    points): their SD, the seeds needed to detect ``target_pp`` (default: the paper's gain at
+    ``alpha_arm``, ``gedig.paper.paper_freg_pp``) with a two-sided paired
     t-test at 0.05 and ``power``, the same at the SD's one-sided 95 % upper confidence bound (a few
     pairs estimate an SD loosely), and the minutes one run takes here.
 
@@ -145,6 +150,8 @@ def power_analysis(
     sweep's own training times include whatever else shared the machine; otherwise from the median
     recorded run.
     """
+    if target_pp is None:
+        target_pp = round(paper_freg_pp(alpha_arm), 6)
     base = runs[(~runs["control"]) & (runs["alpha"] == 0)].set_index("seed")["accuracy"]
     arm = runs[(~runs["control"]) & (runs["alpha"] == alpha_arm)].set_index("seed")["accuracy"]
     diffs = 100 * (arm - base.reindex(arm.index)).dropna().to_numpy()
@@ -171,30 +178,125 @@ def power_analysis(
     }
 
 
-def freg_summary(measures: dict[str, Any], table: Any, *, model_label: str) -> str:
-    """Chapter 6's outcome in two sentences, from its measures and its claims' verdicts;
-    ``model_label`` names the model that stood for DistilBERT on SST-2 under the book's profile."""
-    import ast
+def soft_terms(table: pd.DataFrame) -> dict[str, object]:
+    """The soft entropy of each F arm's evaluation attention, per α (for the direction the takeaway states)."""
+    f = table[~table["control"]].set_index("alpha")
+    return {f"freg.soft_delta_h.alpha{a:g}": float(f.loc[a, "soft_delta_h"]) for a in sorted(f.index)}
 
-    rows = table[table["id"].str.startswith("FREG-")]
-    verdicts = ", ".join(f"{int((rows['verdict'] == v).sum())} {v}" for v in rows["verdict"].unique())
-    keys = ("freg.final_F_author.alpha0", "freg.final_F_author.alpha1", "freg.F_alpha_spearman", "freg.gain_pp.alpha0.001")
-    missing = [k for k in (*keys, "provenance.06_f_regularization.parameters") if measures.get(k) is None]
+
+def table3_views(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Table 3 as the page shows it: accuracy and the author's final F per arm; then the final F
+    measured the two other ways and the soft terms."""
+    arm = table.assign(arm=table["control"].map({False: "F", True: "random value"}))
+    first = arm[["arm", "alpha", "seeds", "acc_mean", "acc_sd", "final_F_author", "train_minutes"]].rename(
+        columns={
+            "acc_mean": "accuracy (%)",
+            "acc_sd": "sd (%)",
+            "final_F_author": "final F (author's way)",
+            "train_minutes": "training (min)",
+        }
+    )
+    second = arm[["arm", "alpha", "final_F_example", "final_F_published_gauge", "soft_delta_h", "soft_density"]].rename(
+        columns={
+            "final_F_example": "final F per example",
+            "final_F_published_gauge": "published gauge F",
+            "soft_delta_h": "soft ΔH",
+            "soft_density": "soft density",
+        }
+    )
+    return first, second
+
+
+NOTEBOOK_SEEDS = ("s42", "s123", "s456")
+"""The seeds of the author's executed sweep notebook, as the columns of ``paper_table3`` name them."""
+
+
+def paper_views() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The paper's Table 3 (accuracy mean and sd in %, final F), and the author's executed
+    notebook per seed with its mean F (``nb_F``)."""
+    paper = paper_table3()
+    table3 = paper[["alpha", "paper_acc_mean", "paper_acc_sd", "paper_final_F"]].rename(
+        columns={"paper_acc_mean": "accuracy (%)", "paper_acc_sd": "sd (%)", "paper_final_F": "final F"}
+    )
+    columns = [f"nb_{k}_{s}" for k in ("acc", "F") for s in NOTEBOOK_SEEDS]
+    notebook = paper[["alpha", *columns]].assign(
+        nb_acc=paper[[f"nb_acc_{s}" for s in NOTEBOOK_SEEDS]].mean(axis=1),
+        nb_F=paper[[f"nb_F_{s}" for s in NOTEBOOK_SEEDS]].mean(axis=1),
+        paper_acc_mean=paper["paper_acc_mean"],
+        paper_final_F=paper["paper_final_F"],
+    )
+    return table3, notebook
+
+
+def regulariser_cost(protocol: Protocol, runs: pd.DataFrame, *, measure: bool) -> dict[str, float]:
+    """Seconds per step with and without the regulariser (timed when ``measure``; empty otherwise),
+    and the sweep's total training minutes."""
+    timed = step_overhead(protocol) if measure else {}
+    return {**timed, "sweep_minutes": float(runs["train_seconds"].sum() / 60)}
+
+
+def power_cost(power: dict[str, Any], *, n_workers: int) -> dict[str, float]:
+    """What the powered grid costs: its runs, and hours here, on ``n_workers`` workers, and at the
+    SD's upper bound (empty when the power analysis gave no seed count)."""
+    if power["seeds_needed"] <= 0:
+        return {}
+    runs = power["arms"] * power["seeds_needed"]
+    hours = runs * power["minutes_per_run"] / 60
+    hours_hi = power["arms"] * power["seeds_needed_upper95"] * power["minutes_per_run"] / 60
+    return {"runs": runs, "hours_here": hours, f"hours_on_{n_workers}_workers": hours / n_workers, "hours_here_upper95": hours_hi}
+
+
+def power_plan(runs: pd.DataFrame, cost: dict[str, float], *, grid: str = "powered.yml") -> dict[str, Any]:
+    """The power analysis for the powered grid's own arms, its minutes per run from the timed steps
+    in ``cost`` where there are some (else from the recorded runs)."""
+    timed = {k: cost[k] for k in ("ce_only", "ce_plus_F") if k in cost}
+    return power_analysis(runs, step_seconds=timed or None, arm_alphas=load_grid(grid, seeds=1).alphas)
+
+
+def powered_test(
+    power: dict[str, Any], protocol: Protocol, *, folder: str | None, reuse_stale: bool = False, grid: str = "powered.yml"
+) -> tuple[pd.DataFrame | None, dict[str, float], int]:
+    """The paired tests on every seed of the powered grid when all its runs are in ``folder``
+    ('auto': this protocol's sweep folder; None or '': none); else (None, {}, runs still to do).
+    The measures are α = 0.001's against α = 0."""
+    if power["seeds_needed"] <= 0 or not folder:
+        return None, {}, 0
+    path = sweep_dir(protocol) if folder == "auto" else Path(folder)
+    planned = load_grid(grid, seeds=power["seeds_needed"])
+    runs, missing = finished_runs(path, planned.alphas, planned.seeds, protocol=protocol, reuse_stale=reuse_stale)
     if missing:
-        raise GedigError(f"chapter 6 measures are missing ({', '.join(missing)}): run the book (python -m gedig book) first")
-    f0, f1, rho, gain = (measures[k] for k in keys)
-    p = ast.literal_eval(measures["provenance.06_f_regularization.parameters"])
-    protocol = (
-        f"{len(p['seeds'])} seeds per arm, α ∈ {{{', '.join(f'{a:g}' for a in p['alphas'])}}}, "
-        f"{p['n_train']} training and {p['n_eval']} evaluation examples, {p['epochs']} epoch{'s' if p['epochs'] != 1 else ''}"
-    )
+        return None, {}, len(missing)
+    tests = freg_tests(runs)
+    best = tests.set_index("alpha").loc[0.001]
+    return tests, {f"freg.powered.{k}": float(best[k]) for k in ("n_seeds", "diff_pp", "p_paired_t", "p_sign_flip")}, 0
 
-    def signed(v: float, spec: str) -> str:
-        return format(v, spec).replace("-", "−")
 
-    return (
-        f"Rerun under the book profile `{p['profile']}` on {model_label}, with {protocol}: the training-time F measured as "
-        f"the author did is {signed(f0, '+.3f')} at α = 0 and {signed(f1, '+.3f')} at α = 1 (Spearman ρ between α and final F: "
-        f"{signed(rho, '+.2f')}); the accuracy gain at α = 0.001 over α = 0 is {signed(gain, '+.2f')} percentage points. "
-        f"Of its {len(rows)} claims: {verdicts} (see [Claims](claims.md)).\n"
-    )
+def control_matches(runs: pd.DataFrame) -> tuple[int, int]:
+    """Seeds whose random-value control reached exactly α = 0's accuracy, and the control's seeds."""
+    control = runs[runs["control"]].set_index("seed")["accuracy"]
+    base = runs[(~runs["control"]) & (runs["alpha"] == 0)].set_index("seed")["accuracy"]
+    return int(control.eq(base.reindex(control.index)).sum()), len(control)
+
+
+def chapter_measures(
+    table: pd.DataFrame,
+    tests: pd.DataFrame,
+    runs: pd.DataFrame,
+    *,
+    power: dict[str, Any],
+    cost: dict[str, float],
+    costs_of_power: dict[str, float],
+    powered: dict[str, float],
+) -> dict[str, object]:
+    """Every measure of the F-regularisation chapter: Table 3 and the paired tests
+    (``freg_measures``), the soft entropy per α, the runs kept stale, the power analysis and its
+    cost, the powered grid's tests, and the regulariser's step overhead when it was timed."""
+    out = {**freg_measures(table, tests), **soft_terms(table)}
+    out["freg.stale_runs_kept"] = int((runs["stale"] != "").sum())
+    out["freg.n_seeds"] = int(runs["seed"].nunique())
+    out["freg.steps"] = int(runs["steps"].iloc[0])
+    out.update({f"freg.power.{k}": v for k, v in {**power, **costs_of_power}.items()})
+    out.update(powered)
+    if "overhead" in cost:
+        out["freg.step_overhead"] = cost["overhead"]
+    return out

@@ -1,11 +1,16 @@
-"""Chapter 4 (H2): the layer-wise transition of F."""
+"""Chapter 4 (H2): the layer-wise transition of F: the runs, the per-layer tables, the depth trend and the measures."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from ..gauge.config import GaugeConfig
+from ..pipeline.scoring import score
 from .stats import by_layer
 
 
@@ -34,3 +39,57 @@ def layer_transition(df: pd.DataFrame, *, baseline: str = "random") -> tuple[pd.
     out[f"{key}.layer0_lowest"] = bool(np.argmin(F) == 0)
     out[f"{key}.all_layers_positive"] = bool((table["dF"] > 0).all())
     return table, out
+
+
+def h2_runs(
+    bound: dict[str, str], texts: list[str], *, extra_presets: dict[str, list[str]], options: Callable[[str], dict[str, Any]]
+) -> dict[tuple[str, str], pd.DataFrame]:
+    """Every bound model scored once under ``published``, and under each extra preset of its system;
+    keyed by (model, preset)."""
+    runs = {(m, "published"): score(m, texts, **options(m)) for m in dict.fromkeys(bound.values())}
+    for s, presets in extra_presets.items():
+        for p in presets if s in bound else []:
+            runs[(bound[s], p)] = score(bound[s], texts, config=GaugeConfig.from_name(p), **options(bound[s]))
+    return runs
+
+
+def h2_layer_tables(runs: dict[tuple[str, str], pd.DataFrame]) -> dict[tuple[str, str], pd.DataFrame]:
+    """Each run's per-layer table (F, the random baseline, ΔF, win rate)."""
+    return {key: layer_transition(df)[0] for key, df in runs.items()}
+
+
+def h2_measures(runs: dict[tuple[str, str], pd.DataFrame], bound: dict[str, str]) -> dict[str, object]:
+    """The chapter's measures per system: each system reads its model's runs."""
+    out: dict[str, object] = {}
+    for s, m in bound.items():
+        for (model, _preset), df in runs.items():
+            if model == m:
+                out.update(layer_transition(df.assign(model=s))[1])
+    return out
+
+
+def trend_table(runs: dict[tuple[str, str], pd.DataFrame], *, label: Callable[[str], str]) -> pd.DataFrame:
+    """H2 per model and preset: Spearman ρ, the largest jump and where, and two booleans."""
+    rows = []
+    for (m, p), df in runs.items():
+        key = f"h2.m.{p}"
+        h = layer_transition(df.assign(model="m"))[1]
+        jump = int(h[f"{key}.largest_jump_from_layer"])  # type: ignore[call-overload]
+        rows.append(
+            {
+                "model": label(m),
+                "preset": p,
+                "spearman ρ": h[f"{key}.spearman_rho"],
+                "largest jump": f"layer {jump} → {jump + 1}",
+                "jump size": h[f"{key}.largest_jump"],
+                "layer 0 lowest": h[f"{key}.layer0_lowest"],
+                "ΔF > 0 in every layer": h[f"{key}.all_layers_positive"],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def per_layer_table(layer_tables: dict[tuple[str, str], pd.DataFrame], *, label: Callable[[str], str]) -> pd.DataFrame:
+    """Every run's per-layer rows in one table, labelled by model and preset."""
+    frames = [t.assign(model=label(m), preset=p) for (m, p), t in layer_tables.items()]
+    return pd.concat(frames, ignore_index=True)[["model", "preset", "layer", "F_real", "F_base", "dF", "win_rate"]]

@@ -22,28 +22,19 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from ..analysis.freg import freg_summary
 from ..errors import GedigError
-from ..paper import paper_delta_f, paper_freg_pp
 from ..util.io import atomic_write, atomic_write_text, cache_dir
-from ..util.paths import NOTEBOOK_DIR, PACKAGE, ROOT
+from ..util.paths import PACKAGE, ROOT
 from ..util.progress import say
 from ..util.versions import LIBRARIES, code_version, file_digest, imports_of_source, library_version, module_digests
-from . import preflight
-from .claims import OURS_WORDS, RARE_VERDICTS, VERDICTS, evaluate, measure_sources, render_markdown, tally
-from .profiles import PAIR, SYSTEMS
+from . import chapters, preflight, takeaways
+from .claims import evaluate, measure_sources, render_markdown, tally
+from .measures import undeclared
+from .named import family as measures_family
+from .named import read
+from .notebook import CONTEXT_VARIABLE
 from .profiles import get as get_profile
 
-NOTEBOOKS = (
-    "01_theory",
-    "02_graph_mapping",
-    "03_h1_real_vs_random",
-    "04_h2_layer_transition",
-    "05_head_diversity",
-    "06_f_regularization",
-    "07_what_f_measures",
-    "08_explore_heads",
-)
 SITE_FILES = (
     "_config.yml",
     "_toc.yml",
@@ -63,17 +54,30 @@ MATHJAX_VERSION = "3.2.2"
 
 def chapter_parameters(size: str, name: str, overrides: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
     """A chapter's papermill parameters under profile ``size`` (``full``, ``ci``, ``paper``, ``paper-tiny``)."""
-    return {**get_profile(size).parameters(name), **(overrides or {}).get(name, {})}
+    get_profile(size)
+    return {**chapters.get(name).parameters(size), **(overrides or {}).get(name, {})}
+
+
+def overrides_for(parameter: str, value: Any) -> dict[str, dict[str, Any]]:
+    """``parameter = value`` for every chapter whose parameters cell has it (``--reuse-stale``)."""
+    return {name: {parameter: value} for name in chapters.names() if parameter in notebook_defaults(name)}
+
+
+def chapter_context(name: str) -> dict[str, Any]:
+    """What a chapter's kernel is told about itself (``gedig.book.notebook.finish`` reads it): its
+    name, the names of its parameters, and the sentence that closes its takeaway."""
+    return {"name": name, "parameters": list(notebook_defaults(name)), "next": chapters.next_sentence(name)}
 
 
 def chapter_state(name: str, parameters: dict[str, Any], *, root: Path = PACKAGE) -> dict[str, Any]:
     """What a chapter's results depend on, as its stamp records it: the notebook's source, its
     parameters, the version of each gedig module it imports (transitively; normalised source, so a
     docstring or a comment moves nothing), and the pinned library versions."""
-    source = (NOTEBOOK_DIR / f"{name}.py").read_text(encoding="utf-8")
+    source = chapters.get(name).notebook.read_text(encoding="utf-8")
     imports = imports_of_source(source, root)
     return {
         "notebook": hashlib.sha256(source.encode()).hexdigest()[:12],
+        "context": chapter_context(name),
         "parameters": json.loads(json.dumps(parameters, sort_keys=True)),
         "code": code_version(*imports, root=root, libraries=False),
         "modules": module_digests(*imports, root=root),
@@ -86,6 +90,8 @@ def stale_reasons(stamp: dict[str, Any], now: dict[str, Any]) -> list[str]:
     why = []
     if stamp.get("notebook") != now["notebook"]:
         why.append("the notebook changed")
+    if stamp.get("context") != now["context"]:
+        why.append("its place in the book changed")
     if stamp.get("parameters") != now["parameters"]:
         why.append(f"its parameters changed ({stamp.get('parameters')} → {now['parameters']})")
     if stamp.get("code") != now["code"]:  # the code it runs changed in content (a move alone changes nothing here)
@@ -197,13 +203,14 @@ def _run_papermill(name: str, params: dict[str, Any], out_dir: Path) -> Path:
     import jupytext
 
     src = out_dir / f".{name}.input.ipynb"
-    jupytext.write(jupytext.read(ROOT / "notebooks" / f"{name}.py"), src)
+    jupytext.write(jupytext.read(chapters.get(name).notebook), src)
     params_file = out_dir / f".{name}.parameters.json"
     params_file.write_text(json.dumps(params))
     tmp = out_dir / f".{name}.running.ipynb"
     cmd = [sys.executable, "-m", "papermill", str(src), str(tmp), "-f", str(params_file), "-k", "python3"]
     cmd += ["--cwd", str(out_dir), "--no-progress-bar", "--log-level", "ERROR"]
-    proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    env = {**os.environ, CONTEXT_VARIABLE: json.dumps(chapter_context(name))}
+    proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
     relay = threading.Thread(target=_relay, args=(proc.stderr,), daemon=True)
     relay.start()
     try:
@@ -226,7 +233,7 @@ def notebook_defaults(name: str) -> dict[str, Any]:
 
     import jupytext
 
-    nb = jupytext.read(NOTEBOOK_DIR / f"{name}.py")
+    nb = jupytext.read(chapters.get(name).notebook)
     cell = next((c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])), None)
     if cell is None:
         return {}
@@ -285,7 +292,7 @@ def select_chapters(names: tuple[str, ...], wanted: list[str] | None) -> set[str
 
 
 def execute(
-    names: tuple[str, ...] = NOTEBOOKS,
+    names: tuple[str, ...] | None = None,
     *,
     size: str = "full",
     force: bool | list[str] = False,
@@ -304,6 +311,7 @@ def execute(
     one-line summary of what was kept.
     """
     get_profile(size)
+    names = chapters.names() if names is None else names
     selected = select_chapters(names, only)
     forced = set(names) if force is True else select_chapters(names, list(force)) if force else set()
     out_dir = site / "book" / "executed"
@@ -334,7 +342,10 @@ def execute(
             finish_page(tmp, name, size, params)
             tmp.replace(out_dir / f"{name}.ipynb")
             if not (out_dir / f"{name}.json").exists():
-                raise GedigError(f"notebook {name} ran but wrote no {name}.json measures")
+                raise GedigError(f"notebook {name} ran but wrote no {name}.json measures (its last cell calls gedig.book.notebook.finish)")
+            stray = undeclared(json.loads((out_dir / f"{name}.json").read_text(encoding="utf-8")), chapters.get(name).measures)
+            if stray:
+                raise GedigError(f"notebook {name} wrote measures its registry entry does not declare (gedig.book.chapters): {stray[:8]}")
             inputs_file = out_dir / f"{name}.inputs.json"
             inputs = json.loads(inputs_file.read_text(encoding="utf-8")) if inputs_file.exists() else {}
             atomic_write_text(
@@ -353,10 +364,10 @@ def write_claims(site: Path = ROOT) -> dict[str, int]:
     table = evaluate(measures, sources=sources)
     counts = tally(table)
     atomic_write_text(render_markdown(table, chapter_titles()), generated / "claims_table.md")
-    atomic_write_text(headline(table, measures), generated / "tally.md")
+    atomic_write_text(takeaways.headline(table, measures), generated / "tally.md")
     rows = ["| notebook | git commit | code version | executed (UTC) | parameters |", "|---|---|---|---|---|"]
     libs = ""
-    for name in NOTEBOOKS:
+    for name in chapters.names():
         k = f"provenance.{name}"
         if f"{k}.code_version" in measures:
             params = str(measures[f"{k}.parameters"]).replace("|", "\\|").replace("_", "\\_")
@@ -367,84 +378,18 @@ def write_claims(site: Path = ROOT) -> dict[str, int]:
     rows += ["", f"Libraries: {libs}. The code version is the hash of the gedig code each chapter imports (its normalised source)."]
     atomic_write_text("\n".join(rows) + "\n", generated / "provenance_table.md")
     profile = get_profile(str(measures.get("profile", "full")))
-    label = profile.label("distilbert-sst2")
-    atomic_write_text(freg_summary(measures, table, model_label=label), generated / "freg_summary.md")
+    freg = measures_family("freg.gain_pp.alpha{alpha}")[0]  # the F-regularisation chapter
+    parameters = measures.get(f"provenance.{freg}.parameters")
+    if parameters is None:
+        raise GedigError(f"the chapter {freg} recorded no parameters: run the book (python -m gedig book) first")
+    summary = takeaways.audit_freg(measures, table, parameters=parameters, model_label=profile.label("distilbert-sst2"))
+    atomic_write_text(summary, generated / "freg_summary.md")
     return counts
 
 
-def headline(table: Any, measures: dict[str, Any]) -> str:
-    """The first page's findings, computed: the paper's claims tallied, the companion's findings
-    tallied apart (each adding up to its count in the registry), and the book's central numbers."""
-    from ..figures.page import fmt
-
-    profile = get_profile(str(measures.get("profile", "full")))
-    paper = table[table["origin"] != "ours"]
-    ours = table[table["origin"] == "ours"]
-    counts = tally(table)
-    lines = [
-        f"**The paper's {len(paper)} claims:** "
-        + ", ".join(f"{n} {v}" for v, n in counts.items())
-        + f" (together {sum(counts.values())}).",
-        f"**This companion's {len(ours)} findings:** "
-        + ", ".join(
-            f"{n} {OURS_WORDS[v]}"
-            for v in VERDICTS
-            if v in OURS_WORDS and ((n := int((ours["verdict"] == v).sum())) or v not in RARE_VERDICTS)
-        )
-        + f" (together {int(ours['verdict'].isin(list(OURS_WORDS)).sum())}).",
-        "",
-        f"Built under the profile `{profile.name}` ({profile.title}): {profile.description}. What the chapters found:",
-        "",
-    ]
-    pair = [s for s in PAIR if profile.systems.get(s)]
-    if all(f"h1.{s}.published.random.dF" in measures for s in pair):
-        held = sum(measures[f"h1.{s}.published.random.ci_low"] > 0 for s in pair)
-        lines.append(
-            f"- **H1 as published {'holds' if held == len(pair) else f'holds for {held} of {len(pair)} models'} against the random baseline:** "
-            + "; ".join(f"{profile.label(s)} ΔF = {fmt(measures[f'h1.{s}.published.random.dF'])}" for s in pair)
-            + " (the paper: "
-            + " and ".join(f"{fmt(paper_delta_f(SYSTEMS[s]), '+.2f')} for {SYSTEMS[s]}" for s in pair)
-            + ")."
-        )
-    if all(f"robustness.{s}.r2_entropy_published" in measures for s in pair):
-        mostly = all(measures[f"robustness.{s}.r2_entropy_published"] > 0.5 for s in pair)
-        lines.append(
-            f"- **{'But F mostly measures entropy' if mostly else 'Entropy explains only part of F'}:** mean row entropy alone explains "
-            + " and ".join(f"{measures[f'robustness.{s}.r2_entropy_published']:.0%}" for s in pair)
-            + " of F's variance across heads (chapter 7)."
-        )
-        survived = {
-            b: sum(_above_zero(measures[f"robustness.{s}.{d}.{b}.ci_low"]) for s in pair for d in ("published", "as_written"))
-            for b in ("permuted", "entropy_matched")
-        }
-        lines.append(
-            f"- **Against nulls that keep each head's own weights, H1 survives** in {survived['permuted']} of {2 * len(pair)} model × preset "
-            f"cases against `permuted` and {survived['entropy_matched']} of {2 * len(pair)} against `entropy_matched`."
-        )
-    if "freg.gain_pp.alpha0.001" in measures:
-        lines.append(
-            f"- **F-regularisation:** α = 0.001 moves accuracy by {fmt(measures['freg.gain_pp.alpha0.001'], '+.2f')} points "
-            f"(paired t p = {measures['freg.F.p_paired_t.alpha0.001']:.2g}; the paper: {fmt(paper_freg_pp(0.001), '+.2f')}, 'significant'), "
-            f"α = 1 by {fmt(measures['freg.collapse_drop_pp'], '+.2f')} (the paper: {fmt(paper_freg_pp(1.0), '+.2f')})."
-        )
-    lines += ["", "Every verdict is computed from the executed chapters (see [Claims](claims.md))."]
-    return "\n".join(lines) + "\n"
-
-
-def _above_zero(ci_low: float | None) -> bool:
-    """Whether a CI's lower end lies above 0; a CI that could not be computed (None) does not."""
-    return ci_low is not None and ci_low > 0
-
-
 def chapter_titles() -> dict[str, str]:
-    """Each notebook's first heading ("3. H1: …"), for links to it."""
-    titles = {}
-    for name in NOTEBOOKS:
-        for line in (ROOT / "notebooks" / f"{name}.py").read_text(encoding="utf-8").splitlines():
-            if line.startswith("# # "):
-                titles[name] = line[4:].strip()
-                break
-    return titles
+    """Each chapter's heading ("3. H1: …"), for links to it."""
+    return {c.name: c.heading for c in chapters.registry()}
 
 
 def vendor_mathjax(site: Path = ROOT) -> Path:
@@ -506,10 +451,14 @@ def site_config(site: Path = ROOT) -> Path:
 
 
 def build_html(site: Path = ROOT) -> float:
-    """jupyter-book build with warnings as errors; returns seconds."""
+    """jupyter-book build with warnings as errors, its table of contents from the chapter registry; returns seconds."""
+    import yaml
+
     t0 = time.perf_counter()
     exe = Path(sys.executable).with_name("jupyter-book")
-    cmd = [str(exe), "build", str(site), "-W", "-n", "--keep-going", "--config", str(site_config(site))]
+    toc = site / ".gedig-build-toc.yml"  # the registry's table of contents (_toc.yml is the same for the registered chapters)
+    atomic_write_text(yaml.safe_dump(chapters.toc(), sort_keys=False, allow_unicode=True), toc)
+    cmd = [str(exe), "build", str(site), "-W", "-n", "--keep-going", "--config", str(site_config(site)), "--toc", str(toc)]
     result = subprocess.run(cmd, cwd=site, capture_output=True, text=True)
     if result.returncode != 0:
         raise GedigError(f"jupyter-book build failed (warnings count as errors):\n{result.stdout[-4000:]}\n{result.stderr[-2000:]}")
@@ -546,11 +495,11 @@ def build(
         if not report.ok:
             raise PreflightFailed(report.text())
         if report.batch_sizes:  # every chapter that scores takes them
-            for chapter in (n for n in NOTEBOOKS if "batch_sizes" in notebook_defaults(n)):
+            for chapter in (n for n in chapters.names() if "batch_sizes" in notebook_defaults(n)):
                 overrides[chapter] = {**overrides.get(chapter, {}), "batch_sizes": report.batch_sizes}
     timings = execute(size=size, force=force, only=only, overrides=overrides, site=site)
     out_dir = site / "book" / "executed"
-    behind = {n: r for n in NOTEBOOKS if (r := chapter_status(n, chapter_parameters(size, n, overrides), out_dir))}
+    behind = {n: r for n in chapters.names() if (r := chapter_status(n, chapter_parameters(size, n, overrides), out_dir))}
     if behind:
         listed = "; ".join(f"{n}: {', '.join(r)}" for n, r in behind.items())
         say(f"[book] HTML not built: {len(behind)} chapter(s) not current ({listed})")
@@ -562,3 +511,20 @@ def build(
     total = time.perf_counter() - t0
     say(f"[book] notebooks {sum(timings.values()):.1f} s, html {html:.1f} s, total {total:.1f} s; verdicts {counts}")
     return {"notebooks": timings, "html_s": html, "total_s": total, "tally": counts}
+
+
+def executed_measures(site: Path = ROOT) -> dict[str, Any]:
+    """Every measure the executed chapters in ``site`` wrote."""
+    return measure_sources(site / "book" / "executed")[0]
+
+
+def powered_seed_count(site: Path = ROOT) -> int:
+    """The seeds per arm the F-regularisation chapter's power analysis asked for (``seeds: auto`` in
+    a grid file); an error naming what to run when the chapter has not run."""
+    try:
+        n = int(read(executed_measures(site), "freg.power.seeds_needed"))
+    except GedigError as exc:
+        raise GedigError(f"`seeds: auto` needs the book's power analysis: {exc}; run `make book`, or pass --seeds N") from None
+    if n < 1:
+        raise GedigError("`seeds: auto`: the power analysis found no seed count (too few seeds, or identical arms); pass --seeds N")
+    return n

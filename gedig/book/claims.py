@@ -66,13 +66,23 @@ def load_measures(folder: Path | str) -> dict[str, Any]:
     return measure_sources(folder)[0]
 
 
+def home(claim: dict[str, Any]) -> str:
+    """The chapter whose registry entry declares the claim's first measure (``gedig.book.chapters``):
+    where a reader checks it, whether or not a model was bound to its system."""
+    from .chapters import of_measure
+
+    keys = claim.get("measures", [])
+    chapter = of_measure(keys[0].replace("{layer}", "0")) if keys else None
+    if chapter is None:
+        raise GedigError(f"claim {claim['id']}: no chapter declares its measure {keys[0] if keys else '(none)'} (gedig.book.chapters)")
+    return chapter.name
+
+
 def chapter_of(claim: dict[str, Any], source: Mapping[str, str], keys: list[str] | None = None) -> str:
-    """The chapter a reader should open for a claim: its ``chapter`` field, else the notebook that
-    wrote its first measure (``keys``: the claim's measures with their templates expanded)."""
-    if claim.get("chapter"):
-        return str(claim["chapter"])
+    """The chapter a reader should open for a claim: the notebook that wrote its first measure
+    (``keys``: the claim's measures with their templates expanded), else its home chapter."""
     keys = keys if keys is not None else claim.get("measures", [])
-    return source.get(keys[0], "?") if keys else "?"
+    return source.get(keys[0]) if keys and keys[0] in source else home(claim)
 
 
 def write_measures(measures: Mapping[str, Any], path: Path | str) -> None:
@@ -89,8 +99,20 @@ def write_measures(measures: Mapping[str, Any], path: Path | str) -> None:
     atomic_write_text(json.dumps({k: clean(v) for k, v in measures.items()}, indent=1, sort_keys=True), Path(path))
 
 
+def paper_values(claim: dict[str, Any]) -> list[float]:
+    """A value claim's paper values, each a number or a reference resolved from ``gedig/paper`` (``gedig.paper.paper_value``)."""
+    from ..paper import paper_value
+
+    raw = claim["paper_value"] if isinstance(claim["paper_value"], list) else [claim["paper_value"]]
+    try:
+        return [paper_value(v) if isinstance(v, str) else float(v) for v in raw]
+    except KeyError as exc:
+        raise GedigError(f"claim {claim['id']}: {exc.args[0]}") from None
+
+
 def _verdict_value(values: list[float], claim: dict[str, Any]) -> str:
-    targets = claim["paper_value"] if isinstance(claim["paper_value"], list) else [claim["paper_value"]] * len(values)
+    targets = paper_values(claim)
+    targets = targets if isinstance(claim["paper_value"], list) else targets * len(values)
     if len(targets) != len(values):
         raise GedigError(f"claim {claim['id']}: {len(targets)} paper values for {len(values)} measures")
     tol = float(claim["tolerance"])
@@ -169,23 +191,30 @@ def expand(claim: dict[str, Any], measures: Mapping[str, Any]) -> list[str]:
 
 def chapter_verdicts(measures: Mapping[str, Any], chapter: str) -> pd.DataFrame:
     """The verdicts of one chapter's claims, from that chapter's own measures (for its takeaway):
-    the claims that name it, or whose measures it wrote. Robustness shares come later, from
-    chapter 7, and are left out here."""
+    the claims whose home it is (``home``) that it measured, could not ask of the bound model, or
+    that no model could answer under its profile. Robustness shares come later, from chapter 7,
+    and are left out here."""
+    _, bound = bindings(measures)
     mine = []
     for claim in load_registry():
+        if home(claim) != chapter:
+            continue
         try:
             keys = expand(claim, measures)
-        except NotApplicable as exc:  # the chapter that stated why owns the claim
-            keys = exc.where
-        except GedigError:
+        except NotApplicable:
             keys = []
-        if claim.get("chapter") == chapter or (keys and all(k in measures for k in keys)):
-            mine.append({**claim, "robustness": None, "chapter": chapter})
-    return evaluate(measures, mine)
+        except GedigError:  # a band the chapter did not measure: not this build's claim
+            continue
+        unbound = any(bound.get(s) is None for s in claim.get("systems", []))
+        if unbound or all(k in measures for k in keys):
+            mine.append({**claim, "robustness": None})
+    return evaluate(measures, mine, sources=dict.fromkeys(measures, chapter))
 
 
 def verdict_sentence(verdicts: pd.DataFrame) -> str:
-    """'Verdicts here: reproduced: A, B; not reproduced: C.' in the badges' words."""
+    """'Verdicts here: reproduced: A, B; not reproduced: C.' in the badges' words ('' for a chapter without claims)."""
+    if verdicts.empty:
+        return ""
     parts = []
     for v in VERDICTS:
         for origin, words in (("paper", None), ("ours", OURS_WORDS)):
@@ -329,7 +358,7 @@ def _short(key: str) -> str:
 def _describe(claim: dict[str, Any]) -> str:
     check = claim["check"]
     if check == "value":
-        target = " / ".join(map(str, claim["paper_value"])) if isinstance(claim["paper_value"], list) else claim["paper_value"]
+        target = " / ".join(f"{v:g}" for v in paper_values(claim))
         return f"|measured − {target}| ≤ {claim['tolerance']} (same sign: partly)"
     if check in ("above", "below"):
         return f"each {'>' if check == 'above' else '<'} {claim['bound']} (some: partly)"

@@ -25,6 +25,7 @@ from ..pipeline.agreement import EPSILON
 from ..util.io import atomic_write_text
 from ..util.paths import ROOT
 from ..util.text import format_value
+from . import chapters
 from .claims import evaluate, load_registry, measure_sources
 
 LOCK = Path(__file__).with_name("claims.lock.yml")
@@ -69,11 +70,11 @@ class CheckReport:
 
 def freshness(site: Path, size: str) -> list[str]:
     """Problems that make the executed chapters unusable for a check at ``size`` (empty when fresh)."""
-    from .build import NOTEBOOKS, chapter_parameters, chapter_status
+    from .build import chapter_parameters, chapter_status
 
     out = Path(site) / "book" / "executed"
     problems = []
-    for name in NOTEBOOKS:
+    for name in chapters.names():
         reasons = chapter_status(name, chapter_parameters(size, name), out)
         if reasons == ["not executed"]:
             problems.append(f"{name}: not executed")
@@ -95,9 +96,10 @@ def current(site: Path, size: str) -> tuple[pd.DataFrame, dict[str, Any]]:
         )
     measures, source = measure_sources(Path(site) / "book" / "executed")
     table = evaluate(measures, load_registry(), source)
+    first = f"provenance.{chapters.names()[0]}"
     info = {
-        "code_version": measures.get("provenance.01_theory.package_version", measures.get("provenance.01_theory.code_version")),
-        "git_commit": measures.get("provenance.01_theory.git_commit"),
+        "code_version": measures.get(f"{first}.package_version", measures.get(f"{first}.code_version")),
+        "git_commit": measures.get(f"{first}.git_commit"),
     }
     return table, info
 
@@ -115,7 +117,7 @@ def read_lock(path: Path = LOCK) -> dict[str, Any]:
 
 
 def _same(a: Any, b: Any) -> bool:
-    """Equal, or for floats within float32 noise (``gedig.agreement.EPSILON`` relative): another
+    """Equal, or for floats within float32 noise (``gedig.pipeline.agreement.EPSILON`` relative): another
     thread count or machine moves values that little, and that is not a drift."""
     if isinstance(a, float) and isinstance(b, float):
         return math.isclose(a, b, rel_tol=EPSILON, abs_tol=1e-9)

@@ -1,4 +1,5 @@
-"""Book profiles: each binds the paper's systems to a model and its data, and sets the chapters' sizes.
+"""Book profiles: each binds the paper's systems to a model and its data (the chapters' sizes under
+each profile are in the chapter registry, ``gedig.book.chapters``).
 
 Claims are about the systems the paper measured (``bert``, ``gpt2``, ``llama3.0``, ``llama3.1``,
 ``phi3`` for Table 2 and Figure 2; ``distilbert-sst2`` for Table 3). ``full`` and ``ci`` bind the
@@ -10,6 +11,7 @@ suite runs on a local hub (``gedig.models.localhub``) to prove that path offline
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,7 +79,6 @@ class Profile:
     corpus: str
     second_corpus: str
     freg: dict[str, Any]
-    chapters: dict[str, dict[str, Any]] = field(default_factory=dict)
     dtypes: dict[str, str] = field(default_factory=dict)
     needs_hub: bool = False
     local_hub: bool = False
@@ -94,7 +95,10 @@ class Profile:
         return {s: m for s in systems if (m := self.model(s)) is not None}
 
     def label(self, system: str) -> str:
-        """'minilm-l6 (for BERT)' for a stand-in; the model's id alone for the paper's own model."""
+        """'minilm-l6 (for BERT)' for a stand-in; the model's id alone for the paper's own model; a
+        system's untrained twin ('bert@random-init') adds ', untrained'."""
+        if system.endswith("@random-init"):
+            return f"{self.label(system.removesuffix('@random-init'))}, untrained"
         model = self.model(system)
         if model is None:
             return f"none (for {SYSTEMS[system]})"
@@ -111,56 +115,27 @@ class Profile:
             return f"{model}" if not twin else f"{base} (untrained)"
         return f"{base} (for {', '.join(systems)}{twin})"
 
+    def load_models(self, bound: dict[str, str]) -> dict[str, Any]:
+        """The models of ``bound`` (system → model name), each loaded in this profile's dtype for it."""
+        from ..models.loading import load_model
+
+        return {s: load_model(m, dtype=self.dtypes.get(m)) for s, m in bound.items()}
+
+    def scoring(self, *, seed: int, batch_sizes: dict[str, int] | None = None) -> Callable[[str], dict[str, Any]]:
+        """``score_options`` with the seed and batch sizes bound: model name → keyword arguments."""
+        return lambda model: self.score_options(model, seed=seed, batch_sizes=batch_sizes)
+
+    def labeller(self, among: tuple[str, ...] | list[str] | None = None) -> Callable[[str], str]:
+        """``model_label`` with ``among`` bound: model name → its label."""
+        return lambda model: self.model_label(model, among=among)
+
     def score_options(self, model: str, *, seed: int, batch_sizes: dict[str, int] | None = None) -> dict[str, Any]:
         """How a chapter scores ``model`` under this profile (keyword arguments of ``gedig.score``):
         the seed, the model's dtype, and its batch size (the preflight's, else ``DEFAULT_BATCH``)."""
         base = model.removesuffix("@random-init")
         return {"seed": seed, "dtype": self.dtypes.get(base), "batch_size": (batch_sizes or {}).get(base, DEFAULT_BATCH)}
 
-    def parameters(self, chapter: str) -> dict[str, Any]:
-        """The papermill parameters of ``chapter`` under this profile (the profile's name, then its sizes)."""
-        return {"profile": self.name, **self.chapters.get(chapter, {})}
 
-
-CI_SIZES = {
-    "02_graph_mapping": {"n_texts": 12},
-    "03_h1_real_vs_random": {"n_texts": 12},
-    "04_h2_layer_transition": {"n_texts": 12},
-    "05_head_diversity": {"n_texts": 12},
-    "06_f_regularization": {
-        "alphas": [0, 0.001, 0.01, 1.0],
-        "seeds": [42, 123],
-        "n_train": 64,
-        "n_eval": 80,
-        "epochs": 1,
-        "measure_overhead": False,
-    },
-    "07_what_f_measures": {"n_texts": 8, "n_flips": 200, "n_boot": 199, "n_length_bins": 2},
-    "08_explore_heads": {"n_wiki": 3, "n_reviews": 2, "qs": [0.7, 0.9], "n_check": 10},
-}
-PAPER_SIZES = {  # n_texts None: every text the author's WikiText-2 selection yields (63 on the real data)
-    "02_graph_mapping": {"n_texts": None},
-    "03_h1_real_vs_random": {"n_texts": None},
-    "04_h2_layer_transition": {"n_texts": None},
-    "05_head_diversity": {"n_texts": None},
-    "07_what_f_measures": {"n_texts": None},
-}
-TINY_SIZES = {
-    "02_graph_mapping": {"n_texts": None},
-    "03_h1_real_vs_random": {"n_texts": None},
-    "04_h2_layer_transition": {"n_texts": None},
-    "05_head_diversity": {"n_texts": None},
-    "06_f_regularization": {
-        "alphas": [0, 0.001, 0.01, 1.0],
-        "seeds": [42, 123],
-        "n_train": 32,
-        "n_eval": 16,
-        "epochs": 1,
-        "measure_overhead": False,
-    },
-    "07_what_f_measures": {"n_texts": 6, "n_flips": 100, "n_boot": 99, "n_length_bins": 2, "lams": [0.5, 1.0], "gammas": [0.0, 0.5]},
-    "08_explore_heads": {"n_wiki": 2, "n_reviews": 1, "qs": [0.9], "n_check": 6},
-}
 
 PROFILES = {
     "full": Profile(
@@ -180,7 +155,6 @@ PROFILES = {
         corpus="wiki-summaries",
         second_corpus="rotten-tomatoes",
         freg=STAND_IN_FREG,
-        chapters=CI_SIZES,
     ),
     "paper": Profile(
         name="paper",
@@ -192,7 +166,6 @@ PROFILES = {
         corpus="wikitext",
         second_corpus="sst2",
         freg=PAPER_FREG,
-        chapters=PAPER_SIZES,
         dtypes=LARGE_DTYPE,
         needs_hub=True,
     ),
@@ -205,7 +178,6 @@ PROFILES = {
         corpus="wikitext",
         second_corpus="sst2",
         freg=PAPER_FREG,
-        chapters=TINY_SIZES,
         dtypes=LARGE_DTYPE,
         needs_hub=True,
         local_hub=True,

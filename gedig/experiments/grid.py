@@ -14,6 +14,7 @@ protocol overrides of a fine-tuning sweep; ``run_grid`` runs it locally or on Ra
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ import yaml
 
 from ..errors import GedigError
 from ..util.inputs import note_input
-from ..util.paths import GRIDS, ROOT
+from ..util.paths import GRIDS
 from .sweep import run_sweep
 from .training import Protocol
 
@@ -63,22 +64,10 @@ def seed_list(n: int) -> tuple[int, ...]:
     return (*PAPER_SEEDS, *extra)[:n]
 
 
-def powered_seed_count(measures_file: Path | None = None) -> int:
-    """The seed count chapter 6's power analysis asked for (an error naming what to run if absent)."""
-    path = measures_file or ROOT / "book" / "executed" / "06_f_regularization.json"
-    import json
-
-    n = json.loads(path.read_text(encoding="utf-8")).get("freg.power.seeds_needed") if path.exists() else None
-    if not n or n < 1:
-        raise GedigError(
-            f"`seeds: auto` needs chapter 6's power analysis ({path} holds no freg.power.seeds_needed): run `make book`, or pass --seeds N"
-        )
-    return int(n)
-
-
-def load_grid(path: str | Path, *, seeds: int | None = None) -> Grid:
+def load_grid(path: str | Path, *, seeds: int | None = None, auto_seeds: Callable[[], int] | None = None) -> Grid:
     """Read and validate a grid file; every problem is named, with the file. ``seeds`` (a count)
-    overrides the file's seeds; ``seeds: auto`` in the file asks chapter 6's power analysis."""
+    overrides the file's seeds; ``seeds: auto`` in the file takes the count ``auto_seeds`` returns
+    (the command line passes the power analysis of the executed book, ``gedig.book.build.powered_seed_count``)."""
     path = Path(path)
     if not path.exists() and (GRIDS / f"{path.name}").exists():
         path = GRIDS / path.name
@@ -99,7 +88,9 @@ def load_grid(path: str | Path, *, seeds: int | None = None) -> Grid:
     if seeds is not None:
         raw["seeds"] = list(seed_list(seeds))
     elif raw.get("seeds") == "auto":
-        raw["seeds"] = list(seed_list(powered_seed_count()))
+        if auto_seeds is None:
+            raise GedigError(f"{path}: `seeds: auto` needs the seed count of the book's power analysis; pass --seeds N, or run it through python -m gedig sweep")
+        raw["seeds"] = list(seed_list(auto_seeds()))
     missing = [k for k in ("models", "tasks", "alphas", "seeds") if not raw.get(k)]
     if missing:
         raise GedigError(f"{path}: the grid needs non-empty {missing}")

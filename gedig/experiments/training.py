@@ -3,7 +3,7 @@
 A plain PyTorch loop with the Hugging Face Trainer's defaults made explicit (AdamW, weight decay
 off for biases and LayerNorm weights, linear decay without warm-up, gradient clipping at 1.0,
 accuracy of the final weights). Every arm runs eager attention and returns attentions, α = 0
-included, so the arms differ only in the loss. The data comes in as tables (``gedig.sweep`` draws
+included, so the arms differ only in the loss. The data comes in as tables (``gedig.experiments.sweep`` draws
 them), so a run depends on this module's code and on the data's content, both of which its record
 names.
 """

@@ -12,6 +12,8 @@ from typing import Any
 
 import pandas as pd
 
+from ..util.text import signed
+
 MAX_ROWS = 12
 """The most rows a table shows on the page; a longer one folds into a dropdown."""
 DPI = 100
@@ -39,10 +41,14 @@ def book_style() -> None:
     )
 
 
-def _html(obj: str) -> Any:
+def raw(body: str) -> Any:
+    """Raw HTML for the page (an IPython display object)."""
     from IPython.display import HTML
 
-    return HTML(obj)
+    return HTML(body)
+
+
+_html = raw
 
 
 def _markdown(text: str) -> Any:
@@ -69,6 +75,11 @@ def figure(fig: Any, caption: str, *, name: str | None = None) -> Any:
     )
 
 
+def figures(pairs: Sequence[tuple[Any, str]]) -> Any:
+    """Several captioned figures, one after the other, from (figure, caption) pairs."""
+    return _html("".join(figure(fig, caption).data for fig, caption in pairs))
+
+
 def plotly_figure(fragment: Any, caption: str) -> Any:
     """An interactive figure's HTML (``gedig.figures.interactive.show``) with a caption."""
     body = fragment.data if hasattr(fragment, "data") else str(fragment)
@@ -76,16 +87,23 @@ def plotly_figure(fragment: Any, caption: str) -> Any:
 
 
 def table(
-    df: pd.DataFrame,
+    df: pd.DataFrame | None,
     *,
     formats: Mapping[str, str] | None = None,
+    number_format: str | None = None,
     caption: str | None = None,
     max_rows: int = MAX_ROWS,
     summary: str | None = None,
     index: bool = False,
 ) -> Any:
     """A table of at most ``max_rows`` rows on the page; a longer one is folded into a dropdown
-    whose summary says what it holds. ``formats`` maps a column to a format spec ('+.4f')."""
+    whose summary says what it holds. ``formats`` maps a column to a format spec ('+.4f');
+    ``number_format`` applies one spec to every other float column. ``None`` (a table this build
+    does not have, such as a grid not yet run) shows nothing."""
+    if df is None:
+        return _html("")
+    if number_format is not None:
+        formats = {**{c: number_format for c in df.columns if pd.api.types.is_float_dtype(df[c])}, **(formats or {})}
     shown = df.copy()
     for col, spec in (formats or {}).items():
         if col in shown.columns:
@@ -100,9 +118,19 @@ def table(
     )
 
 
+def tables(*pairs: tuple[pd.DataFrame, str], **options: Any) -> Any:
+    """Several tables, each with its caption, from (table, caption) pairs; ``options`` as ``table``'s."""
+    return _html("".join(table(df, caption=caption, **options).data for df, caption in pairs))
+
+
 def say(*sentences: str) -> Any:
     """Sentences as Markdown (they wrap; a print() would not)."""
     return _markdown(" ".join(s.strip() for s in sentences if s))
+
+
+def blocks(*parts: str) -> Any:
+    """Markdown blocks (paragraphs, admonitions, HTML), each on its own; empty ones are left out."""
+    return _markdown("\n\n".join(p.strip() for p in parts if p and p.strip()))
 
 
 def bullets(lines: Sequence[str]) -> Any:
@@ -116,6 +144,5 @@ def takeaway(*sentences: str) -> Any:
     return _markdown(f"```{{admonition}} Takeaway\n:class: tip\n\n{text}\n```")
 
 
-def fmt(value: float, spec: str = "+.3f") -> str:
-    """A number for prose: ``format(value, spec)`` with a real minus sign."""
-    return format(value, spec).replace("-", "−")
+fmt = signed
+"""A number for prose with a real minus sign (``gedig.util.text.signed``)."""

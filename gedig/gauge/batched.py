@@ -1,7 +1,7 @@
 """The batched geDIG gauge: F = ΔEPC − λ(ΔH + γ·ΔSP) for every (…, L, L) attention matrix at once.
 
 All heads, layers and texts of a batch are scored by tensor operations; padding is handled through
-a token mask, so sequences of different lengths share one call. ``gedig.reference`` is the plain
+a token mask, so sequences of different lengths share one call. ``gedig.gauge.reference`` is the plain
 networkx version this module is tested against.
 """
 

@@ -1,6 +1,6 @@
 """The gauge written plainly with numpy and networkx, one matrix at a time: the tests' oracle.
 
-Slow on purpose and independent of ``gedig.measure`` (it shares only the config and the seeded
+Slow on purpose and independent of ``gedig.gauge.batched`` (it shares only the config and the seeded
 pair draw), so agreement between the two is evidence that the batched code is right.
 """
 

@@ -1,6 +1,6 @@
 """The differentiable gauge used as a training loss (the paper's experiment 2, F-regularisation).
 
-``FRegConfig.published()`` is exactly the author's training-time F (author-code.md §2.1): λ = 1.0,
+``FRegConfig.published()`` is exactly the author's training-time F (its training script, as the provenance page of the book describes it): λ = 1.0,
 γ = 0.5, temperature 0.1, threshold = the k-th smallest of all S² padded entries (k = ⌊0.9·S²⌋),
 soft density Σ sigmoid((A − τ)/T) / S², entropy of the masked matrix over log n², and a path term
 from thresholded powers of (soft adjacency + I) up to length 4. That path term is a step function

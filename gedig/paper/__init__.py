@@ -23,7 +23,7 @@ def author_llm_by_layer() -> pd.DataFrame:
 
 AUTHOR_TEXTS = 63
 """How many WikiText-2 texts the author's executed loader kept (train[:200], short lines): the
-count behind the stored LLM runs (author-code.md, appendix A; the CSV's header)."""
+count behind the stored LLM runs (the header of author_llm_by_layer.csv)."""
 
 PAPER_BERT_LAYERS = {"layer 0": -0.34, "layers 1–2": -0.24, "layers 3+": -0.25}
 """Section 5.3's BERT per-layer F (read off Figure 2 by the paper's text)."""
@@ -47,3 +47,25 @@ def paper_freg_pp(alpha: float, control: float = 0.0) -> float:
     """Table 3's accuracy change in percentage points at ``alpha`` against ``control`` (α = 0)."""
     acc = paper_table3().set_index("alpha")["paper_acc_mean"]
     return float(acc.loc[alpha] - acc.loc[control])
+
+
+def paper_value(reference: str) -> float:
+    """A number the paper reports, named by where it stands, so that the claims registry never types
+    it again: 'Table 2: BERT, random' (mean ΔF), 'Table 3: gain at 0.001' (accuracy change against
+    α = 0, percentage points), 'Table 3: final F at 1.0', 'Figure 2: BERT layer 0' (section 5.3's
+    reading: 'layer 0', 'layers 1–2', 'layers 3+')."""
+    import re
+
+    if m := re.fullmatch(r"Table 2: (.+), (\w+)", reference):
+        return paper_delta_f(m.group(1), m.group(2))
+    if m := re.fullmatch(r"Table 3: gain at ([\d.]+)", reference):
+        return round(paper_freg_pp(float(m.group(1))), 6)
+    if m := re.fullmatch(r"Table 3: final F at ([\d.]+)", reference):
+        return float(paper_table3().set_index("alpha").loc[float(m.group(1)), "paper_final_F"])
+    if m := re.fullmatch(r"Figure 2: BERT (.+)", reference):
+        if m.group(1) in PAPER_BERT_LAYERS:
+            return PAPER_BERT_LAYERS[m.group(1)]
+    raise KeyError(
+        f"no paper value {reference!r}; references look like 'Table 2: BERT, random', 'Table 3: gain at 0.001', "
+        f"'Table 3: final F at 1.0', 'Figure 2: BERT layer 0'"
+    )

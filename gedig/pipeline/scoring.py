@@ -1,6 +1,6 @@
 """``score``: one tidy table per model × texts × config, one row per text × layer × head.
 
-Forward passes are batched, the gauge runs on whole batches (``gedig.batch``), finished batches are
+Forward passes are batched, the gauge runs on whole batches (``gedig.pipeline.batch``), finished batches are
 written to disk as they complete (so an interrupted run resumes), and the finished table is cached
 under a key of model, texts, config and the scoring code's version, which it also records.
 """
@@ -81,7 +81,7 @@ def score(
     """Score every head of ``model`` on ``texts``: a tidy DataFrame, one row per text × layer × head.
 
     Columns: text_id, layer, head, L, F, delta_epc, delta_h, delta_sp, n_edges, threshold; the head's
-    surface statistics ``stat_<name>`` (``gedig.headstats``: row entropy, row maximum, first-token,
+    surface statistics ``stat_<name>`` (``gedig.gauge.headstats``: row entropy, row maximum, first-token,
     self, previous- and next-token shares); for each
     baseline b, F_b, delta_epc_b, delta_h_b and delta_sp_b (F_b = delta_epc_b − λ(delta_h_b +
     γ·delta_sp_b)); model, preset. Baselines are scored on the same mask; under a preset that masks
@@ -100,7 +100,7 @@ def score(
     ``executor="ray"`` shards the batch plan over Ray actors (``gedig.pipeline.distributed``), one model copy
     each and one actor per GPU where the cluster has GPUs, on the cluster at ``address`` (a local
     one of this machine's cores when None). It writes the same parts and cache entries as the local
-    path; its tables agree with the local path's by ``gedig.agreement``'s contract (float32
+    path; its tables agree with the local path's by ``gedig.pipeline.agreement``'s contract (float32
     attention summed with another thread count), not bit for bit.
     """
     if executor not in ("local", "ray"):

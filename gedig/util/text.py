@@ -15,3 +15,8 @@ def format_value(v: Any, key: str = "") -> str:
     if isinstance(v, float):
         return f"{v:.2e}" if (v != 0 and abs(v) < 1e-3) else f"{v:+.3f}" if abs(v) < 10 else f"{v:.3g}"
     return str(v)
+
+
+def signed(value: float, spec: str = "+.3f") -> str:
+    """A number for prose: ``format(value, spec)`` with a real minus sign (U+2212)."""
+    return format(value, spec).replace("-", "−")
