@@ -1,4 +1,8 @@
-"""Command line: ``python -m gedig score`` (the H1 summary, Table 2 style) and ``python -m gedig bench``."""
+"""Command line, ``python -m gedig``: ``score`` (the H1 summary, Table 2 style, on a corpus or your own
+texts), ``bench`` (speed and agreement), ``book`` (execute the chapters, build the HTML), ``claims``
+(the verdict lock), ``sweep`` (a fine-tuning grid), ``preflight`` (what the paper profile needs),
+``local-hub`` (tiny models and data under the paper's hub ids) and ``explore`` (the head explorer as
+one HTML page)."""
 
 from __future__ import annotations
 
@@ -262,7 +266,8 @@ def _cmd_explore(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """The command line's parser: every subcommand, its options and the function that runs it."""
     parser = argparse.ArgumentParser(prog="python -m gedig", description="geDIG gauge on Transformer attention")
     parser.add_argument("--version", action="version", version=f"gedig {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -387,7 +392,12 @@ def main(argv: list[str] | None = None) -> int:
     e.add_argument("--out", required=True, help="the HTML file to write")
     e.set_defaults(func=_cmd_explore)
 
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one subcommand; a GedigError is one line on stderr and exit 2, Ctrl-C exit 130."""
+    args = build_parser().parse_args(argv)
     if getattr(args, "model", None) is None:
         args.model = list(EMBEDDED)
     try:

@@ -25,12 +25,72 @@ pytestmark = pytest.mark.slow
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+THROWAWAY = """# %% [markdown]
+# # 9. A throwaway chapter
+#
+# **The question.** Does a chapter added through the registry alone reach the book?
+
+# %% tags=["parameters"]
+profile = "full"
+seed = 0
+n_points = 3
+
+# %% tags=["hide-input"]
+import matplotlib.pyplot as plt
+
+from gedig.book.notebook import finish
+from gedig.figures import page
+
+fig, ax = plt.subplots(figsize=(4, 3))
+ax.plot(range(n_points), range(n_points))
+ax.set_xlabel("x")
+ax.set_ylabel("y")
+page.figure(fig, f"A line through {n_points} points.")
+
+# %% tags=["remove-input"]
+finish({"throwaway.points": n_points}, f"The throwaway chapter drew {n_points} points.")
+"""
+
+
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
+def throwaway(tmp_path_factory):
+    """A chapter added the way a contributor adds one: a notebook and one registry entry, nothing else."""
+    notebook = tmp_path_factory.mktemp("throwaway") / "99_throwaway.py"
+    notebook.write_text(THROWAWAY, encoding="utf-8")
+    entry = chapters.Chapter(
+        "99_throwaway",
+        "A throwaway chapter",
+        "checks that a registered chapter reaches the book",
+        chapters.declare(("throwaway.points", "points drawn")),
+        {"ci": {"n_points": 4}},
+        source=notebook,
+    )
+    chapters.register(entry)
+    yield entry
+    chapters.unregister(entry.name)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory, throwaway):
     target = new_site(tmp_path_factory.mktemp("site"))
     report = build(size="ci", site=target)
     (target / "report.json").write_text(json.dumps(report, default=str))
     return target
+
+
+def test_a_chapter_added_through_the_registry_alone_is_in_the_book(site, throwaway):
+    """The throwaway chapter: executed with its CI size, its parameters recorded, its measures
+    written, its page built and listed in the table of contents after the last chapter, which now
+    leads to it."""
+    executed = site / "book" / "executed"
+    measures = json.loads((executed / "99_throwaway.json").read_text())
+    assert measures["throwaway.points"] == 4 and "'n_points': 4" in measures["provenance.99_throwaway.parameters"]
+    html = (site / "_build" / "html" / "book" / "executed" / "99_throwaway.html").read_text(encoding="utf-8")
+    assert "9. A throwaway chapter" in html and "The throwaway chapter drew 4 points." in html
+    last = (site / "_build" / "html" / "book" / "executed" / f"{NOTEBOOKS[-1]}.html").read_text(encoding="utf-8")
+    assert "Chapter 9 checks that a registered chapter reaches the book." in last
+    index = (site / "_build" / "html" / "book" / "executed" / "99_throwaway.html").read_text(encoding="utf-8")
+    assert "Explore the heads" in index  # the navigation lists the registered chapters beside it
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
@@ -260,7 +320,7 @@ READER_JS = """() => {
     const out = {takeaway: null, wide: [], uncaptioned: [], reprs: false};
     const adm = [...document.querySelectorAll('.admonition')].find(a => (a.querySelector('.admonition-title') || {}).textContent?.trim() === 'Takeaway');
     out.takeaway = adm ? adm.textContent : null;
-    for (const el of document.querySelectorAll('.cell_output > *, .cell_output .output > *, .cell_output table, .cell_output pre, article .pst-scrollable-table-container')) {
+    for (const el of document.querySelectorAll('.cell_output > *, .cell_output .output > *, .cell_output table, .cell_output pre, .cell_input pre, article .pst-scrollable-table-container')) {
         if (el.closest('details')) continue;  // a dropdown may scroll sideways
         if (el.scrollWidth > el.clientWidth + 2) out.wide.push(`${el.tagName}.${el.className}: ${el.scrollWidth} > ${el.clientWidth}: ${(el.textContent || '').trim().slice(0, 60)}`);
     }
@@ -274,10 +334,39 @@ READER_JS = """() => {
 }"""
 
 
+def _computed_takeaway(shown: str | None, site, name: str) -> bool:
+    """Whether a chapter's Takeaway on the page carries its computed numbers: a number besides the
+    closing sentence's chapter number, and the first sentence its registry generates from the
+    chapter's measures (``gedig.book.takeaways``), word for word."""
+    import re
+
+    from gedig.book import takeaways
+
+    if not shown:
+        return False
+    text = " ".join(shown.split())
+    body = text.split(chapters.next_sentence(name))[0]
+    if not re.search(r"\d", body.replace("Takeaway", "")):
+        return False
+    generate = chapters.get(name).takeaway
+    if generate is None:
+        return True
+    measures = json.loads((site / "book" / "executed" / f"{name}.json").read_text())
+    first = getattr(takeaways, generate)(measures)[0]
+    return " ".join(first.replace("`", "").replace("**", "").split()) in text
+
+
+def test_a_takeaway_without_its_computed_numbers_is_caught(site):
+    name = "03_h1_real_vs_random"
+    assert not _computed_takeaway("Takeaway " + chapters.next_sentence(name), site, name)
+    assert not _computed_takeaway("Takeaway The effect is 0.5 everywhere.", site, name)
+
+
 @pytest.mark.skipif(CHROMIUM is None and os.environ.get("CI") != "true", reason="Debian chromium not installed (CI installs it)")
 def test_every_page_tells_its_reader_at_1280_px(site):
-    """At 1280 × 900: every chapter ends on a Takeaway admonition with a number in it, no output or
-    table is wider than its box (a dropdown may scroll), every figure has a caption, no object repr
+    """At 1280 × 900: every chapter ends on a Takeaway admonition that states the numbers its
+    measures give, no output, table or visible code cell is wider than its box (a dropdown may
+    scroll), every figure has a caption, no object repr
     is printed, and the first page's tallies add up to the registry. Screenshots of chapter 7 and
     the claims page go to _build/screenshots (the test's artefacts)."""
     import re
@@ -293,13 +382,13 @@ def test_every_page_tells_its_reader_at_1280_px(site):
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
         page = browser.new_page(viewport={"width": 1280, "height": 900})
-        for path in [*(html / "executed" / f"{n}.html" for n in NOTEBOOKS), *(html / f"{p}.html" for p in ("intro", "claims", "provenance", "data", "audit"))]:
+        for path in [*(html / "executed" / f"{n}.html" for n in chapters.names()), *(html / f"{p}.html" for p in ("intro", "claims", "provenance", "data", "audit"))]:
             page.goto(path.as_uri(), wait_until="load")
             page.wait_for_timeout(300)
             r = page.evaluate(READER_JS)
             chapter = path.parent.name == "executed"
-            if chapter and not (r["takeaway"] and re.search(r"\d", r["takeaway"])):
-                problems.append(f"{path.stem}: no Takeaway admonition with a number")
+            if chapter and not _computed_takeaway(r["takeaway"], site, path.stem):
+                problems.append(f"{path.stem}: no Takeaway admonition that states the numbers its measures give")
             problems += [f"{path.stem}: wider than its box: {w}" for w in r["wide"]]
             problems += [f"{path.stem}: figure without caption: {u}" for u in r["uncaptioned"]]
             if r["reprs"]:

@@ -112,7 +112,22 @@ def test_null_bad_input(attn, match):
         structured_null("permuted", attn)
 
 
-def test_nulls_are_not_fixed_patterns():
+def test_nulls_are_drawn_from_each_heads_own_weights():
+    """Unlike the paper's four baselines, a null is no fixed pattern of a length: two heads of the
+    same length give different nulls, each keeping its own head's weights (permuted: every row's
+    values, shuffled)."""
+    rng = np.random.default_rng(3)
+    a, b = rng.dirichlet(np.full(6, 0.3), size=6), rng.dirichlet(np.full(6, 3.0), size=6)
+    null_a, null_b = structured_null("permuted", a, seed=0), structured_null("permuted", b, seed=0)
+    assert np.allclose(np.sort(null_a, axis=-1), np.sort(a, axis=-1)) and np.allclose(np.sort(null_b, axis=-1), np.sort(b, axis=-1))
+    assert not np.allclose(null_a, null_b)
+    assert not np.allclose(null_a, a), "the positions are shuffled"
+    entropy = lambda m: -(m * np.log(m)).sum(-1)  # noqa: E731
+    em_a, em_b = structured_null("entropy_matched", a, seed=0), structured_null("entropy_matched", b, seed=0)
+    assert entropy(em_a).mean() < entropy(em_b).mean(), "the peakier head's null is peakier"
+
+
+def test_a_null_needs_a_heads_weights():
     with pytest.raises(GedigError, match="own weights"):
         make_baseline("permuted", 5)
     with pytest.raises(GedigError, match="unknown null"):

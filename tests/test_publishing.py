@@ -28,10 +28,23 @@ def test_workflow_is_valid_against_the_github_schema(path):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def _make_recipe(target: str) -> list[str]:
+    """The commands of a Makefile target, as `make -n` prints them (nothing runs)."""
+    done = subprocess.run(["make", "-n", "-B", "-f", str(ROOT / "Makefile"), target], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.splitlines()
+
+
 def test_ci_workflow_runs_the_readme_test_command():
+    """The workflow and .ci/run run `make test`, which the README names, and whose recipe lints and
+    runs pytest after setting up the environment."""
     steps = yaml.safe_load((ROOT / ".github/workflows/ci.yml").read_text())["jobs"]["test"]["steps"]
     assert any(s.get("run", "").strip() == "make test" for s in steps)
     assert "make test" in (ROOT / "README.md").read_text()
+    assert any(line.strip() == "make test" for line in (ROOT / ".ci" / "run").read_text().splitlines())
+    recipe = _make_recipe("test")
+    assert any("pip install" in line for line in recipe), "make test sets up the environment first"
+    assert any("-m ruff check" in line for line in recipe) and recipe[-1].endswith("-m pytest -q")
 
 
 def test_book_workflow_builds_the_full_book_caches_and_publishes():
@@ -53,4 +66,9 @@ def test_binder_launch_is_configured_from_environment_and_postbuild():
     post = ROOT / "postBuild"
     assert post.stat().st_mode & 0o111, "postBuild must be executable for repo2docker"
     assert subprocess.run(["bash", "-n", str(post)]).returncode == 0
-    assert "-m gedig book --size ci --execute-only" in post.read_text()
+    command = next(line for line in post.read_text().splitlines() if "-m gedig" in line)
+    argv = command.split("-m gedig", 1)[1].split()
+    from gedig.cli import _cmd_book, build_parser
+
+    args = build_parser().parse_args(argv)  # a command the CLI would reject fails here, not on Binder
+    assert args.func is _cmd_book and args.size == "ci" and args.execute_only

@@ -187,3 +187,11 @@ def test_the_readme_layout_names_every_module_file():
         if not named:
             missing.append(str(rel))
     assert not missing, f"README's layout does not name {missing}"
+
+
+def test_a_measure_no_family_declares_is_named():
+    from gedig.book.measures import declare, undeclared
+
+    families = declare(("extra.{system}.value", "a value"))
+    keys = {"extra.bert.value": 1, "extra.bart.value": 2, "other": 3, "provenance.x.code_version": "v", "why_missing.extra.gpt2.value": "…"}
+    assert undeclared(keys, families) == ["extra.bart.value", "other"]

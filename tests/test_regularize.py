@@ -101,5 +101,7 @@ def test_bad_input():
         soft_gauge(torch.ones(3, 3))
     with pytest.raises(GedigError, match="mask shape"):
         soft_gauge(torch.ones(1, 1, 3, 3) / 3, torch.ones(1, 4, dtype=torch.bool))
-    with pytest.raises(GedigError, match="q"):
+    with pytest.raises(GedigError, match=r"FRegConfig\.q must lie strictly between 0 and 1, got 1\.5"):
         FRegConfig.published(q=1.5)
+    with pytest.raises(GedigError, match=r"FRegConfig\.q must lie strictly between 0 and 1, got 0"):
+        FRegConfig.published(q=0)

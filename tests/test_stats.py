@@ -64,7 +64,10 @@ def test_no_effect_gives_large_p(rng):
 
 
 def test_pooled_d_and_by_layer(rng):
-    assert cohen_d_pooled(np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 3.0])) == 0
+    # means 2 and 5, variances 1 and 4 (ddof = 1): pooled SD √((2·1 + 2·4) / 4) = √2.5, d = −3 / √2.5
+    assert cohen_d_pooled(np.array([1.0, 2.0, 3.0]), np.array([3.0, 5.0, 7.0])) == pytest.approx(-3 / np.sqrt(2.5), abs=1e-12)
+    assert cohen_d_pooled(np.array([3.0, 5.0, 7.0]), np.array([1.0, 2.0, 3.0])) == pytest.approx(3 / np.sqrt(2.5), abs=1e-12)
+    assert np.isnan(cohen_d_pooled(np.ones(3), np.ones(3))), "no spread: no effect size, not 0"
     df = table(rng)
     out = by_layer(df).set_index("layer")
     assert list(out.index) == [0, 1, 2]

@@ -82,9 +82,30 @@ def test_a_changed_line_in_the_gauge_moves_scoring_and_training_keys_only_where_
     assert after["gedig.models.assets"] == before["gedig.models.assets"]
 
 
-def test_changing_train_arm_makes_the_runs_stale_and_the_sweep_recomputes_them(copy, tmp_path, monkeypatch):
+EDITED_SWEEP = """
+import json, sys
+from pathlib import Path
+sys.path.insert(0, {parent!r})
+import gedig
+assert gedig.__file__.startswith({copy!r}), gedig.__file__
+from gedig.experiments.sweep import run_sweep
+from gedig.experiments.training import Protocol, training_version
+tiny = Protocol(n_train=16, n_eval=8, epochs=1, batch_size=8, eval_batch_size=8, max_length=32)
+runs = run_sweep(tiny, [0], [1, 2], control_alpha=None, out_dir=Path({folder!r}), progress=False, reuse_stale={reuse})
+print(json.dumps({{"version": training_version(), "stale": runs["stale"].tolist(), "trained": runs["code_version"].tolist()}}))
+"""
+
+
+def test_editing_train_arm_makes_the_runs_stale_and_the_sweep_recomputes_them(copy, tmp_path, monkeypatch):
+    """An edit of the training loop in a copy of the package, run as that code (a fresh process
+    that imports the copy): the runs the installed code made are stale to it, kept and marked with
+    --reuse-stale, run again without; and the installed code then finds the edited code's runs stale."""
+    import os
+    import subprocess
+    import sys
+
     import gedig.experiments.sweep as sweep
-    from gedig.experiments.training import Protocol
+    from gedig.experiments.training import Protocol, training_version
 
     tiny = Protocol(n_train=16, n_eval=8, epochs=1, batch_size=8, eval_batch_size=8, max_length=32)
     calls = []
@@ -98,13 +119,21 @@ def test_changing_train_arm_makes_the_runs_stale_and_the_sweep_recomputes_them(c
 
     edit_function(copy / "experiments" / "training.py", "train_arm", "step += 1", "step = step + 1")
     edited = code_version("gedig.experiments.training", root=copy)
-    assert edited != code_version("gedig.experiments.training")
-    monkeypatch.setattr(sweep, "training_version", lambda: edited)  # the sweep now runs the edited code
-    kept = sweep.run_sweep(tiny, [0], [1, 2], control_alpha=None, out_dir=folder, progress=False, reuse_stale=True)
-    assert len(calls) == 2 and (kept["stale"] != "").all(), "--reuse-stale keeps and marks them"
-    assert kept["stale"].str.contains("training code").all()
+    assert edited != training_version()
+
+    def run_edited(reuse: bool) -> dict:
+        code = EDITED_SWEEP.format(parent=str(copy.parent), copy=str(copy), folder=str(folder), reuse=reuse)
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ}, timeout=600)
+        assert done.returncode == 0, done.stderr[-3000:]
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    kept = run_edited(reuse=True)
+    assert kept["version"] == edited and all("training code" in s for s in kept["stale"]), "--reuse-stale keeps and marks them"
+    assert set(kept["trained"]) == {training_version()}, "the kept runs are the installed code's"
+    again = run_edited(reuse=False)
+    assert again["stale"] == ["", ""] and set(again["trained"]) == {edited}, "by default the stale runs are run again"
     sweep.run_sweep(tiny, [0], [1, 2], control_alpha=None, out_dir=folder, progress=False)
-    assert len(calls) == 4, "by default the stale runs are run again"
+    assert len(calls) == 4, "the installed code finds the edited code's runs stale and runs them again"
 
 
 def test_editing_the_explorer_re_executes_only_chapter_8(copy):

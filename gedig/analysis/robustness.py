@@ -17,6 +17,7 @@ from scipy import stats as sps
 from ..errors import GedigError
 from ..gauge.config import GaugeConfig
 from ..gauge.headstats import HEAD_STATS
+from .stats import bootstrap_ci
 
 THRESHOLDS: dict[str, dict[str, float]] = {
     "q 0.8": {"q": 0.8},
@@ -195,14 +196,14 @@ def decomposition(table: pd.DataFrame, cfg: GaugeConfig, baselines: Sequence[str
         dF = _per_text(sum(parts.values()), table)
         for term, values in parts.items():
             per_text = _per_text(values, table).to_numpy()
-            ci = sps.bootstrap((per_text,), np.mean, n_resamples=n_boot, random_state=rng, method="percentile").confidence_interval
+            low, high = bootstrap_ci(per_text, n_boot=n_boot, seed=rng)
             rows.append(
                 {
                     "baseline": b,
                     "term": term,
                     "contribution": float(per_text.mean()),
-                    "ci_low": float(ci.low),
-                    "ci_high": float(ci.high),
+                    "ci_low": low,
+                    "ci_high": high,
                     "dF": float(dF.mean()),
                     "share": float(per_text.mean() / dF.mean()) if dF.mean() != 0 else float("nan"),
                 }

@@ -36,13 +36,14 @@ def paired_dz(delta: np.ndarray) -> float:
     return float(delta.mean() / sd) if sd > 0 else float("nan")
 
 
-def bootstrap_ci(per_text: np.ndarray, *, n_boot: int = 2000, level: float = 0.95, seed: int = 0) -> tuple[float, float]:
-    """Percentile CI of the mean, resampling texts with a seeded generator."""
-    rng = np.random.default_rng(seed)
-    idx = rng.integers(0, len(per_text), size=(n_boot, len(per_text)))
-    means = per_text[idx].mean(1)
-    alpha = (1 - level) / 2
-    return float(np.quantile(means, alpha)), float(np.quantile(means, 1 - alpha))
+def bootstrap_ci(
+    per_text: np.ndarray, *, n_boot: int = 2000, level: float = 0.95, seed: int | np.random.Generator = 0
+) -> tuple[float, float]:
+    """Percentile CI of the mean, resampling texts (``scipy.stats.bootstrap``) with a seeded
+    generator; ``seed`` may be a generator shared by several intervals."""
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    ci = sps.bootstrap((per_text,), np.mean, n_resamples=n_boot, confidence_level=level, random_state=rng, method="percentile").confidence_interval
+    return float(ci.low), float(ci.high)
 
 
 def _one(df: pd.DataFrame, kind: str, n_boot: int, seed: int) -> dict[str, float]:

@@ -279,7 +279,7 @@ def finish_page(path: Path, name: str, size: str, params: dict[str, Any]) -> Non
 
 
 def select_chapters(names: tuple[str, ...], wanted: list[str] | None) -> set[str]:
-    """Chapters named by a prefix or a full name ('06', '06_f_regularization'); an unknown one is an error."""
+    """Chapters named by a prefix or a full name ('06', or the whole notebook name); an unknown one is an error."""
     if wanted is None:
         return set(names)
     chosen = set()

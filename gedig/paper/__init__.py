@@ -62,9 +62,8 @@ def paper_value(reference: str) -> float:
         return round(paper_freg_pp(float(m.group(1))), 6)
     if m := re.fullmatch(r"Table 3: final F at ([\d.]+)", reference):
         return float(paper_table3().set_index("alpha").loc[float(m.group(1)), "paper_final_F"])
-    if m := re.fullmatch(r"Figure 2: BERT (.+)", reference):
-        if m.group(1) in PAPER_BERT_LAYERS:
-            return PAPER_BERT_LAYERS[m.group(1)]
+    if (m := re.fullmatch(r"Figure 2: BERT (.+)", reference)) and m.group(1) in PAPER_BERT_LAYERS:
+        return PAPER_BERT_LAYERS[m.group(1)]
     raise KeyError(
         f"no paper value {reference!r}; references look like 'Table 2: BERT, random', 'Table 3: gain at 0.001', "
         f"'Table 3: final F at 1.0', 'Figure 2: BERT layer 0'"
