@@ -38,7 +38,6 @@ n_train = 2000
 n_eval = 500
 epochs = 3
 data_seed = 0
-seed = 0
 measure_overhead = True
 powered_runs = "auto"  # folder of the powered grid's runs; "auto": this protocol's sweep folder, where `gedig sweep` writes them
 n_workers = 8  # parallel GPUs or machines for the cost estimate
@@ -108,6 +107,8 @@ page.tables(
         "sd (%)": ".2f",
         "training (min)": ".1f",
         "final F": "+.3f",
+        "soft ΔH": ".4f",
+        "soft density": ".4f",
         "nb_acc_s42": ".2f",
         "nb_acc_s123": ".2f",
         "nb_acc_s456": ".2f",

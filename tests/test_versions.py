@@ -146,7 +146,7 @@ def test_editing_the_explorer_re_executes_only_chapter_8(copy):
 
 def test_editing_the_command_line_or_the_lock_leaves_every_chapter_current(copy):
     before = chapters(copy)
-    edit_function(copy / "cli.py", "main", 'prog="python -m gedig"', 'prog="gedig"')
+    edit_function(copy / "cli.py", "build_parser", 'prog="python -m gedig"', 'prog="gedig"')
     edit_function(copy / "book" / "lock.py", "check", "table, _ = current(site, size)", "table = current(site, size)[0]")
     assert chapters(copy) == before
 

@@ -343,12 +343,20 @@ OURS_WORDS = {
 }
 
 
-def tally(table: pd.DataFrame) -> dict[str, int]:
-    """Verdict counts (of the paper's claims only, when the table marks the companion's own)."""
+def tally(table: pd.DataFrame, origin: str = "paper") -> dict[str, int]:
+    """Verdict counts, in ``VERDICTS`` order, of the paper's claims (``origin='paper'``) or of the
+    companion's own findings (``'ours'``); a rare verdict is listed only when some claim has it.
+    Every count the book, the lock and the README show comes from here."""
     if "origin" in table.columns:
-        table = table[table["origin"] != "ours"]
+        table = table[(table["origin"] == "ours") == (origin == "ours")]
     counts = {v: int((table["verdict"] == v).sum()) for v in VERDICTS}
     return {v: n for v, n in counts.items() if n or v not in RARE_VERDICTS}
+
+
+def tally_words(table: pd.DataFrame, origin: str = "paper", *, zeros: bool = True) -> list[tuple[str, int]]:
+    """``tally`` in the badges' words ('holds' for a finding of ours), zeros left out unless ``zeros``."""
+    words = OURS_WORDS if origin == "ours" else {}
+    return [(words.get(v, v), n) for v, n in tally(table, origin).items() if (n or zeros) and (origin != "ours" or v in OURS_WORDS)]
 
 
 def _short(key: str) -> str:
@@ -383,14 +391,9 @@ def _md(text: Any) -> str:
 def _tally_line(rows: pd.DataFrame) -> str:
     """Verdict counts in the words of the badges: the paper's verdicts, and 'holds'/'does not hold'
     for the companion's own findings."""
-    parts = []
-    for origin, words in (("paper", None), ("ours", OURS_WORDS)):
-        part = rows[rows["origin"] == origin]
-        for v in VERDICTS:
-            n = int((part["verdict"] == v).sum())
-            if n:
-                parts.append(f"{n} {words.get(v, v) if words else v}{' (ours)' if words else ''}")
-    return " · ".join(parts)
+    paper = [f"{n} {w}" for w, n in tally_words(rows, zeros=False)]
+    ours = [f"{n} {w} (ours)" for w, n in tally_words(rows, "ours", zeros=False)]
+    return " · ".join(paper + ours)
 
 
 SHARE_NOTE = (
@@ -406,12 +409,12 @@ def render_markdown(table: pd.DataFrame, titles: Mapping[str, str] | None = None
     tally and one line per claim that leads with its verdict badge, then the claim, the paper's
     value and ours (each labelled with its model); the predicate, the model and profile that
     answered it, the author's-code note and the measures fold out below it."""
-    counts = tally(table)
-    ours = table[table["origin"] == "ours"] if "origin" in table.columns else table.iloc[:0]
-    out = ["**The paper's claims:** " + " · ".join(f"{{bdg-{BADGES[v]}}}`{v}` {n}" for v, n in counts.items())]
-    if len(ours):
-        mine = " · ".join(f"{{bdg-{BADGES[v]}}}`{OURS_WORDS[v]}` {n}" for v in OURS_WORDS if (n := int((ours["verdict"] == v).sum())))
-        out[0] += f"  \n**This companion's findings** ({{bdg-info}}`ours`): {mine}"
+    out = ["**The paper's claims:** " + " · ".join(f"{{bdg-{BADGES[v]}}}`{v}` {n}" for v, n in tally(table).items())]
+    mine = {v: n for v, n in tally(table, "ours").items() if n and v in OURS_WORDS}
+    if mine:
+        out[0] += "  \n**This companion's findings** ({bdg-info}`ours`): " + " · ".join(
+            f"{{bdg-{BADGES[v]}}}`{OURS_WORDS[v]}` {n}" for v, n in mine.items()
+        )
     profile = table["profile"].iloc[0] if "profile" in table.columns and len(table) else "?"
     out += [
         "",

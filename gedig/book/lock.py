@@ -26,7 +26,7 @@ from ..util.io import atomic_write_text
 from ..util.paths import ROOT
 from ..util.text import format_value
 from . import chapters
-from .claims import evaluate, load_registry, measure_sources
+from .claims import evaluate, load_registry, measure_sources, tally_words
 
 LOCK = Path(__file__).with_name("claims.lock.yml")
 HEADER = "# The verdict lock: written by `python -m gedig claims --update --size SIZE`; checked by `--check`. Do not edit by hand.\n"
@@ -239,8 +239,6 @@ MARKERS = (
 def readme_section(lock: dict[str, Any] | None = None) -> str:
     """The README's generated lines: the full-size tally of the paper's claims from the lock, the
     companion's own findings counted apart (as on the claims page), and what is not reproduced."""
-    from .claims import OURS_WORDS, RARE_VERDICTS, VERDICTS
-
     entry = (lock if lock is not None else read_lock()).get("full")
     if not entry:
         return (
@@ -249,16 +247,17 @@ def readme_section(lock: dict[str, Any] | None = None) -> str:
         )
     claims = entry["claims"]
     registry = {c["id"]: c for c in load_registry()}
-    ours = {cid for cid in claims if registry.get(cid, {}).get("origin") == "ours"}
-    paper = {cid: c for cid, c in claims.items() if cid not in ours}
-    counts = {v: n for v in VERDICTS if (n := sum(1 for c in paper.values() if c["verdict"] == v)) or v not in RARE_VERDICTS}
+    table = pd.DataFrame(
+        [{"id": cid, "verdict": c["verdict"], "origin": registry.get(cid, {}).get("origin", "paper")} for cid, c in claims.items()]
+    )
+    paper = {cid: c for cid, c in claims.items() if registry.get(cid, {}).get("origin", "paper") != "ours"}
     head = (
         f"Full-size book (profile `{entry.get('profile', 'full')}`: the embedded stand-ins; code version {entry.get('code_version', '?')}, commit {entry.get('git_commit', '?')}), "
-        f"the paper's {len(paper)} claims: " + ", ".join(f"**{n}** {v}" for v, n in counts.items()) + "."
+        f"the paper's {len(paper)} claims: " + ", ".join(f"**{n}** {w}" for w, n in tally_words(table)) + "."
     )
-    if ours:
-        mine = {w: sum(1 for cid in ours if claims[cid]["verdict"] == v) for v, w in OURS_WORDS.items()}
-        head += f" And {len(ours)} findings of this companion (" + ", ".join(f"{w}: {n}" for w, n in mine.items() if n) + ")."
+    mine = tally_words(table, "ours", zeros=False)
+    if mine:
+        head += f" And {len(claims) - len(paper)} findings of this companion (" + ", ".join(f"{w}: {n}" for w, n in mine) + ")."
     lines = [head, ""]
     missed = [cid for cid in sorted(paper) if paper[cid]["verdict"] == "not reproduced"]
     if missed:

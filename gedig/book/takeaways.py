@@ -18,7 +18,7 @@ import pandas as pd
 from ..analysis.heads import DIFFER_P
 from ..paper import PAPER_BERT_LAYERS, paper_delta_f, paper_freg_pp
 from ..util.text import signed
-from .claims import OURS_WORDS, RARE_VERDICTS, VERDICTS, tally
+from .claims import tally_words
 from .named import fields, has, read
 from .profiles import PAIR, SYSTEMS, Profile
 from .profiles import get as get_profile
@@ -341,13 +341,10 @@ def headline(table: pd.DataFrame, m: Measures) -> str:
     P = _profile(m)
     paper = table[table["origin"] != "ours"]
     ours = table[table["origin"] == "ours"]
-    counts = tally(table)
-    mine = {v: int((ours["verdict"] == v).sum()) for v in VERDICTS if v in OURS_WORDS}
+    counts, mine = tally_words(table), tally_words(table, "ours")
     lines = [
-        f"**The paper's {len(paper)} claims:** " + ", ".join(f"{n} {v}" for v, n in counts.items()) + f" (together {sum(counts.values())}).",
-        f"**This companion's {len(ours)} findings:** "
-        + ", ".join(f"{n} {OURS_WORDS[v]}" for v, n in mine.items() if n or v not in RARE_VERDICTS)
-        + f" (together {sum(mine.values())}).",
+        f"**The paper's {len(paper)} claims:** " + ", ".join(f"{n} {w}" for w, n in counts) + f" (together {sum(n for _, n in counts)}).",
+        f"**This companion's {len(ours)} findings:** " + ", ".join(f"{n} {w}" for w, n in mine) + f" (together {sum(n for _, n in mine)}).",
         "",
         f"Built under the profile `{P.name}` ({P.title}): {P.description}. What the chapters found:",
         "",

@@ -27,6 +27,10 @@ from ..util.io import atomic_write_text, cache_dir, read_cached
 from ..util.progress import Countdown, say
 from .training import Arm, Protocol, batches, data_version, load_classifier, make_optimizer, regulariser, train_arm, training_version
 
+CONTROL_ALPHA = 0.01
+"""The weight of the random-value control arm, and of the timed regularised step: the middle of
+the paper's non-zero α grid, where F is neither negligible nor collapsing accuracy."""
+
 
 def load_splits(protocol: Protocol) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The protocol's training and evaluation tables, drawn once (the same for every arm)."""
@@ -105,7 +109,7 @@ def run_sweep(
     alphas: Sequence[float],
     seeds: Sequence[int],
     *,
-    control_alpha: float | None = 0.01,
+    control_alpha: float | None = CONTROL_ALPHA,
     out_dir: Path | None = None,
     device: str = "auto",
     progress: bool = True,
@@ -185,7 +189,7 @@ def run_arms_on_ray(
     device: str = "auto",
 ) -> tuple[dict[Arm, dict[str, Any]], dict[Arm, str]]:
     """Run every arm as one Ray task; write each record as it arrives. Returns (records, failures)."""
-    from ..util.cluster import connect, pinned, placement, ray_module
+    from ..util.cluster import connect, drain, pinned, placement, ray_module
 
     ray = ray_module()
     resources = connect(address)
@@ -201,33 +205,39 @@ def run_arms_on_ray(
     records: dict[Arm, dict[str, Any]] = {}
     failures: dict[Arm, str] = {}
     countdown = Countdown(len(arms), "sweep")
-    while pending:
-        (ref,), _ = ray.wait(list(pending), num_returns=1)
-        arm = pending.pop(ref)
-        try:
-            result = ray.get(ref)
-        except ray.exceptions.RayError as exc:
-            failures[arm] = str(exc).strip().splitlines()[-1]
-            say(f"[sweep] failed after {max_retries} retries: {arm.label}: {failures[arm]}")
-            countdown.done += 1
-            continue
+
+    def finished(arm: Arm, result: dict[str, Any]) -> None:
         atomic_write_text(json.dumps(result, default=str), folder / arm.filename)
         records[arm] = result
         countdown.finished(f"{arm.label}: accuracy {100 * result['accuracy']:.2f} %")
+
+    def failed(arm: Arm, why: str) -> None:
+        failures[arm] = why
+        say(f"[sweep] failed after {max_retries} retries: {arm.label}: {why}")
+        countdown.done += 1
+
+    drain(pending, on_result=finished, on_error=failed)
     return records, failures
 
 
-def step_overhead(protocol: Protocol, *, n_steps: int = 24, alpha: float = 0.01, seed: int = 0, device: str = "auto") -> dict[str, float]:
-    """Median seconds per optimisation step for CE-only (attentions returned) and CE + α·F.
+def step_overhead(
+    protocol: Protocol, *, n_steps: int = 24, alpha: float = CONTROL_ALPHA, seed: int = 0, device: str = "auto"
+) -> dict[str, float]:
+    """Median seconds per optimisation step for CE-only (attentions returned) and CE + α·F: the
+    step ``train_arm`` takes (forward with attentions, the regulariser, backward, gradient
+    clipping, the optimiser and the learning-rate schedule).
 
     The two kinds of step alternate on the same model and batches, so drift in machine speed
     affects both alike; the first two of each are warm-up and not counted.
     """
+    from transformers import get_linear_schedule_with_warmup
+
     dev = resolve_device(device)
     train, _ = load_splits(protocol)
     order = list(range(min(len(train), protocol.batch_size * n_steps)))
     model, tok = load_classifier(protocol.model, seed, dev)
     opt = make_optimizer(model, protocol)
+    sched = get_linear_schedule_with_warmup(opt, num_warmup_steps=0, num_training_steps=2 * n_steps)
     import torch
 
     noise = torch.Generator().manual_seed(seed)
@@ -240,7 +250,9 @@ def step_overhead(protocol: Protocol, *, n_steps: int = 24, alpha: float = 0.01,
             loss = out.loss + regulariser(out, batch["attention_mask"].bool(), arms[kind], protocol, noise)
             opt.zero_grad(set_to_none=True)
             loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), protocol.max_grad_norm)
             opt.step()
+            sched.step()
             elapsed[kind].append(time.perf_counter() - t0)
     ce, reg = float(np.median(elapsed[0][2:])), float(np.median(elapsed[1][2:]))
     return {"ce_only": ce, "ce_plus_F": reg, "overhead": reg / ce - 1.0}

@@ -42,6 +42,8 @@ WIKITEXT_SELECTIONS = {
 GLUE = {"sst2": ("sentence", None), "cola": ("sentence", None), "mrpc": ("sentence1", "sentence2"), "qnli": ("question", "sentence")}
 """GLUE tasks for fine-tuning (nyu-mll/glue): their text column and, for pair tasks, the second one."""
 LABELLED = ("rotten-tomatoes", *(f"glue/{t}" for t in GLUE))
+AUTHOR_MAX_CHARS = 120
+"""The author's loaders kept hub lines shorter than this many characters (raw, newline included)."""
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
 
 
@@ -107,13 +109,13 @@ def wikitext_lines(selection: str = "author") -> list[str]:
     if selection not in WIKITEXT_SELECTIONS:
         raise GedigError(f"unknown WikiText-2 selection {selection!r}; choose one of {', '.join(WIKITEXT_SELECTIONS)}")
     raw = _hub_split("Salesforce/wikitext", "wikitext-2-raw-v1", WIKITEXT_SELECTIONS[selection][0])["text"]
-    return [t.strip() for t in raw if t.strip() and len(t) < 120]
+    return [t.strip() for t in raw if t.strip() and len(t) < AUTHOR_MAX_CHARS]
 
 
 def sst2_sentences() -> list[str]:
     """SST-2 training sentences under 120 characters in file order (the author's later loader)."""
     raw = _hub_split("nyu-mll/glue", "sst2", "train[:5000]")["sentence"]
-    return [t.strip() for t in raw if t.strip() and len(t) < 120]
+    return [t.strip() for t in raw if t.strip() and len(t) < AUTHOR_MAX_CHARS]
 
 
 def _pool(name: str) -> pd.DataFrame:
@@ -153,7 +155,7 @@ def _select(name: str, n: int, seed: int, min_chars: int, max_chars: int) -> pd.
     return pool.iloc[np.sort(rng.choice(len(pool), size=n, replace=False))].reset_index(drop=True)
 
 
-DEFAULT_CHARS = (20, 120)
+DEFAULT_CHARS = (20, AUTHOR_MAX_CHARS)
 """The embedded corpora's default length window in characters (a text file has none unless asked)."""
 
 

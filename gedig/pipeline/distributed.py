@@ -14,18 +14,16 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import GedigError
-from ..util.cluster import connect, placement, ray_module
+from ..util.cluster import connect, drain, pin_threads, placement, ray_module
 
 
 class _Scorer:
     """A Ray actor holding one model copy; it scores whole batches for every configuration."""
 
     def __init__(self, model: str, device: str, threads: int, dtype: str = "float32") -> None:
-        import torch
-
         from ..models.loading import load_model
 
-        torch.set_num_threads(max(1, threads))
+        pin_threads(threads)
         self.model = load_model(model, device=device, dtype=dtype)
 
     def score(self, texts: list[str], index: list[int], specs: list[Any], max_length: int) -> list[Any]:
@@ -58,24 +56,17 @@ def score_batches_on_ray(
     actors = [actor.remote(model, dev, int(ask["num_cpus"]), specs[0].dtype) for _ in range(n_actors)]
     shared = ray.put(texts)
     queue = list(plan.items())
-    pending: dict[Any, tuple[int, Any]] = {}
 
-    def submit(a: Any) -> None:
+    def submit(a: Any) -> dict[Any, tuple[int, Any]]:
+        if not queue:
+            return {}
         b, index = queue.pop(0)
-        pending[a.score.remote(shared, index, specs, max_length)] = (b, a)
+        return {a.score.remote(shared, index, specs, max_length): (b, a)}
 
-    for a in actors:
-        if queue:
-            submit(a)
-    while pending:
-        (ref,), _ = ray.wait(list(pending), num_returns=1)
-        b, a = pending.pop(ref)
-        try:
-            frames = ray.get(ref)
-        except ray.exceptions.RayError as exc:
-            raise GedigError(f"scoring batch {b} on Ray failed: {str(exc).strip().splitlines()[-1]}") from None
-        write(b, frames)
-        if queue:
-            submit(a)
+    def failed(key: tuple[int, Any], why: str) -> None:
+        raise GedigError(f"scoring batch {key[0]} on Ray failed: {why}")
+
+    pending = {ref: key for a in actors for ref, key in submit(a).items()}
+    drain(pending, on_result=lambda key, frames: write(key[0], frames), on_error=failed, refill=lambda key: submit(key[1]))
     for a in actors:
         ray.kill(a)

@@ -13,7 +13,13 @@ import ctypes.util
 import os
 import sys
 
-_M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_THRESHOLD = -1, -2, -3
+_M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_THRESHOLD = -1, -2, -3  # glibc's mallopt parameter numbers
+MMAP_THRESHOLD = 32 * 1024 * 1024
+"""Allocations below 32 MiB come from the heap (reused) instead of fresh mmap pages."""
+TRIM_THRESHOLD = 2**31 - 1
+"""Never return freed heap memory to the OS between operations (the largest value mallopt takes)."""
+TOP_PAD = 512 * 1024 * 1024
+"""Grow the heap 512 MiB at a time, so that a batch's intermediates rarely ask the OS for more."""
 
 
 _APPLIED: list[bool] = []
@@ -40,7 +46,7 @@ def _apply() -> bool:
     except (OSError, AttributeError):
         return False  # not glibc (musl has no mallopt): nothing to tune
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
-    ok = mallopt(_M_MMAP_THRESHOLD, 32 * 1024 * 1024)
-    ok &= mallopt(_M_TRIM_THRESHOLD, 2**31 - 1)
-    ok &= mallopt(_M_TOP_PAD, 536870912)
+    ok = mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+    ok &= mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD)
+    ok &= mallopt(_M_TOP_PAD, TOP_PAD)
     return bool(ok)

@@ -44,9 +44,39 @@ def placement(resources: dict[str, float], cpus_per_task: int) -> dict[str, floa
     return {"num_gpus": 1, "num_cpus": 1} if resources.get("GPU", 0) >= 1 else {"num_gpus": 0, "num_cpus": cpus_per_task}
 
 
-def pinned(threads: int, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Run ``fn`` with torch's intra-op threads pinned to the CPUs Ray granted."""
+def pin_threads(threads: int) -> None:
+    """Pin torch's intra-op threads to the CPUs Ray granted this task or actor."""
     import torch
 
     torch.set_num_threads(max(1, threads))
+
+
+def pinned(threads: int, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run ``fn`` with torch's threads pinned (``pin_threads``): what a Ray task runs."""
+    pin_threads(threads)
     return fn(*args, **kwargs)
+
+
+def drain(
+    pending: dict[Any, Any],
+    *,
+    on_result: Callable[[Any, Any], None],
+    on_error: Callable[[Any, str], None],
+    refill: Callable[[Any], dict[Any, Any]] | None = None,
+) -> None:
+    """The driver loop of every Ray job here: wait for whichever of ``pending`` (object ref → its
+    key) finishes first, hand its result to ``on_result(key, result)`` (or the last line of its
+    error to ``on_error(key, why)``, which may raise), and add what ``refill(key)`` submits next
+    (an actor that finished takes the next batch), until nothing is pending."""
+    ray = ray_module()
+    while pending:
+        (ref,), _ = ray.wait(list(pending), num_returns=1)
+        key = pending.pop(ref)
+        try:
+            result = ray.get(ref)
+        except ray.exceptions.RayError as exc:
+            on_error(key, str(exc).strip().splitlines()[-1])
+        else:
+            on_result(key, result)
+        if refill is not None:
+            pending.update(refill(key))
