@@ -126,6 +126,35 @@ def _cmd_score(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_importance(args: argparse.Namespace) -> int:
+    from .analysis.importance import head_table, ranking
+
+    if args.texts:
+        texts = load_texts(Path(args.texts), min_chars=args.min_chars, max_chars=args.max_chars)
+        _context_check(args.model, texts, max_length=256, truncate=args.truncate, source=args.texts)
+    else:
+        texts = load_texts(args.corpus, n=args.n, seed=args.seed, min_chars=args.min_chars, max_chars=args.max_chars)
+    tables = [
+        head_table(m, texts, presets=args.preset or ("published", "as_written"), seed=args.seed, device=args.device, progress=not args.quiet)
+        for m in args.model
+    ]
+    table = pd.concat(tables, ignore_index=True)
+    if args.out:
+        out = Path(args.out)
+        if out.suffix == ".csv":
+            table.to_csv(out, index=False)
+        else:
+            from .pipeline.cache import write_table
+
+            write_table(table, out)
+        print(f"wrote {len(table)} rows to {out}", file=sys.stderr)
+    for model, t in table.groupby("model", sort=False):
+        print(f"\n{model}: {len(t)} heads on {len(texts)} texts; metric {t['metric'].iloc[0]}, full model {t['metric_full'].iloc[0]:.4f}")
+        print("Spearman ρ with importance by ablation:")
+        print(ranking(t).to_string(index=False, float_format=lambda v: f"{v:+.3f}"))
+    return 0
+
+
 def _cmd_bench(args: argparse.Namespace) -> int:
     from .bench import bench_ray_sweep, run_bench
 
@@ -312,6 +341,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=_cmd_score)
 
+    i = sub.add_parser("importance", help="every head's F, entropy, confidence and importance (ablation, gradient) of a causal LM")
+    i.add_argument("--model", action="append", help="a causal language model, repeatable (default: smollm2-135m)")
+    source_i = i.add_mutually_exclusive_group()
+    source_i.add_argument("--corpus", default="wiki-summaries", choices=list(CORPORA))
+    source_i.add_argument("--texts", metavar="FILE", default=None, help="your own texts (as for score --texts)")
+    i.add_argument("--n", type=int, default=50, help="number of texts drawn from --corpus")
+    i.add_argument("--preset", action="append", choices=list(PRESETS), help="preset, repeatable (default: published, as_written)")
+    i.add_argument("--seed", type=int, default=0)
+    i.add_argument("--min-chars", type=int, default=None)
+    i.add_argument("--max-chars", type=int, default=None)
+    i.add_argument("--truncate", action="store_true", help="cut --texts longer than 256 tokens instead of stopping")
+    i.add_argument("--device", default="auto")
+    i.add_argument("--out", default=None, help="write the per-head table (.parquet or .csv)")
+    i.add_argument("--quiet", action="store_true", help="no progress bars")
+    i.set_defaults(func=_cmd_importance, model=None, default_model="smollm2-135m")
+
     b = sub.add_parser("bench", help="batched gauge vs networkx reference: speed and agreement")
     b.add_argument("--model", action="append", help="models to include (default: both embedded)")
     b.add_argument("--n", type=int, default=200, help="texts per model")
@@ -399,7 +444,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run one subcommand; a GedigError is one line on stderr and exit 2, Ctrl-C exit 130."""
     args = build_parser().parse_args(argv)
     if getattr(args, "model", None) is None:
-        args.model = list(EMBEDDED)
+        args.model = [args.default_model] if getattr(args, "default_model", None) else list(EMBEDDED)
     try:
         return args.func(args)
     except BookInterrupted as exc:

@@ -58,9 +58,7 @@ from gedig.figures import robustness as figures
 page.book_style()
 P = get_profile(profile)
 trained = P.bound(PAIR)
-systems = study.twins(
-    trained
-)  # each system, then its untrained twin ('bert@random-init')
+systems = study.twins(trained)  # then each one's untrained twin ('bert@random-init')
 corpora = [P.corpus, P.second_corpus]
 
 # %% [markdown]

@@ -344,7 +344,7 @@ def _computed_takeaway(shown: str | None, site, name: str) -> bool:
 
     if not shown:
         return False
-    text = " ".join(shown.split())
+    text = " ".join(shown.translate(str.maketrans("’‘“”", "''\"\"")).split())  # MyST prints typographic quotes
     body = text.split(chapters.next_sentence(name))[0]
     if not re.search(r"\d", body.replace("Takeaway", "")):
         return False

@@ -65,8 +65,9 @@ def overrides_for(parameter: str, value: Any) -> dict[str, dict[str, Any]]:
 
 def chapter_context(name: str) -> dict[str, Any]:
     """What a chapter's kernel is told about itself (``gedig.book.notebook.finish`` reads it): its
-    name, the names of its parameters, and the sentence that closes its takeaway."""
-    return {"name": name, "parameters": list(notebook_defaults(name)), "next": chapters.next_sentence(name)}
+    name, its notebook, the names of its parameters, and the sentence that closes its takeaway."""
+    chapter = chapters.get(name)
+    return {"name": name, "notebook": str(chapter.notebook), "parameters": list(notebook_defaults(name)), "next": chapters.next_sentence(name)}
 
 
 def chapter_state(name: str, parameters: dict[str, Any], *, root: Path = PACKAGE) -> dict[str, Any]:
@@ -203,7 +204,9 @@ def _run_papermill(name: str, params: dict[str, Any], out_dir: Path) -> Path:
     import jupytext
 
     src = out_dir / f".{name}.input.ipynb"
-    jupytext.write(jupytext.read(chapters.get(name).notebook), src)
+    nb = jupytext.read(chapters.get(name).notebook)
+    nb.metadata.setdefault("kernelspec", {"name": "python3", "display_name": "Python 3", "language": "python"})  # a script without a header
+    jupytext.write(nb, src)
     params_file = out_dir / f".{name}.parameters.json"
     params_file.write_text(json.dumps(params))
     tmp = out_dir / f".{name}.running.ipynb"

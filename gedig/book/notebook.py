@@ -14,6 +14,7 @@ import inspect
 import json
 import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from ..errors import GedigError
@@ -25,7 +26,8 @@ from .provenance import record
 
 CONTEXT_VARIABLE = "GEDIG_CHAPTER"
 """The environment variable the build sets for a chapter's kernel: JSON with the chapter's name, its
-parameters' names and the sentence that closes its takeaway (``gedig.book.build.chapter_context``)."""
+notebook, its parameters' names and the sentence that closes its takeaway
+(``gedig.book.build.chapter_context``)."""
 
 
 def context() -> dict[str, Any]:
@@ -52,7 +54,7 @@ def finish(measures: Mapping[str, Any], *sentences: str, namespace: Mapping[str,
     if missing:
         raise GedigError(f"chapter {name}: parameters {missing} are not defined in the notebook")
     parameters = {p: names[p] for p in ctx["parameters"]}
-    full = {**measures, **record(name, parameters)}
+    full = {**measures, **record(name, parameters, source=Path(ctx["notebook"]))}
     write_measures(full, f"{name}.json")
     if not sentences:
         generate = get(name).takeaway

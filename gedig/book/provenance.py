@@ -31,13 +31,13 @@ def git_commit() -> str:
         return "unknown"
 
 
-def chapter_code_version(notebook: str) -> str:
-    """The version of the gedig code a chapter runs: the closure of the modules it imports."""
-    source = (NOTEBOOK_DIR / f"{notebook}.py").read_text(encoding="utf-8")
-    return code_version(*imports_of_source(source))
+def chapter_code_version(source: Path) -> str:
+    """The version of the gedig code a chapter runs: the closure of the modules its notebook (the
+    script at ``source``) imports."""
+    return code_version(*imports_of_source(Path(source).read_text(encoding="utf-8")))
 
 
-def record(notebook: str, parameters: dict[str, Any], *, inputs_dir: Path | str = ".") -> dict[str, Any]:
+def record(notebook: str, parameters: dict[str, Any], *, source: Path | None = None, inputs_dir: Path | str = ".") -> dict[str, Any]:
     """Flat ``provenance.<notebook>.*`` measures to store beside a notebook's results, with the
     profile it ran under (``parameters['profile']``) and the model bound to each system; the inputs
     this process read (``gedig.util.inputs``) go to ``<notebook>.inputs.json`` with their digests."""
@@ -50,7 +50,7 @@ def record(notebook: str, parameters: dict[str, Any], *, inputs_dir: Path | str 
     atomic_write_text(json.dumps(read, indent=1, sort_keys=True), Path(inputs_dir) / f"{notebook}.inputs.json")
     out: dict[str, Any] = {
         f"{key}.gedig": metadata.version("gedig"),
-        f"{key}.code_version": chapter_code_version(notebook),
+        f"{key}.code_version": chapter_code_version(source or NOTEBOOK_DIR / f"{notebook}.py"),
         f"{key}.package_version": package_version(),
         f"{key}.git_commit": git_commit(),
         f"{key}.executed_at": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
