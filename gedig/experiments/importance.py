@@ -72,6 +72,7 @@ def load_language_model(name: str, *, device: str = "auto", dtype: str | None = 
     """A causal LM for ``name`` (an embedded stand-in, a model folder or a hub id) with its LM head.
     An encoder is an error: its metric is not next-token cross-entropy."""
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
+    from transformers.utils import logging as hf_logging
 
     base, random_init = split_name(name)
     if random_init:
@@ -85,9 +86,13 @@ def load_language_model(name: str, *, device: str = "auto", dtype: str | None = 
             f"{name} is not a causal language model ({config.model_type}): next-token cross-entropy does not apply to it"
         )
     tokenizer = prepare_tokenizer(from_source(AutoTokenizer.from_pretrained, source, hub=hub, name=base, alternatives=alternatives))
-    model = from_source(
-        AutoModelForCausalLM.from_pretrained, source, hub=hub, name=base, alternatives=alternatives, dtype=torch_dtype(dtype)
-    )
+    hf_logging.disable_progress_bar()  # loading bars would clutter the command's output; our own bar shows progress
+    try:
+        model = from_source(
+            AutoModelForCausalLM.from_pretrained, source, hub=hub, name=base, alternatives=alternatives, dtype=torch_dtype(dtype)
+        )
+    finally:
+        hf_logging.enable_progress_bar()
     model = model.to(dev).eval()
     heads = getattr(model.config, "num_attention_heads", None) or model.config.n_head
     return LanguageModel(name, model, tokenizer, output_projections(model), int(heads), dev)
