@@ -80,8 +80,10 @@ class Measure:
         for i, part in enumerate(parts):
             if i % 2 == 0:
                 out.append(re.escape(part))
+            elif part in named:  # a field's later occurrences match the same set, unnamed
+                out.append(f"(?:{FIELDS[part]})")
             elif part in FIELDS:
-                out.append(f"({'' if part in named else f'?P<{part}>'}{FIELDS[part]})" if part not in named else f"(?:{FIELDS[part]})")
+                out.append(f"(?P<{part}>{FIELDS[part]})")
                 named.add(part)
             else:
                 raise GedigError(f"measure {self.template!r}: unknown field {{{part}}}; the fields are {', '.join(FIELDS)}")
