@@ -76,6 +76,28 @@ def _context_check(models: list[str], texts: list[str], *, max_length: int, trun
         print(f"{model}: {len(over)} text(s) of {source} cut to {max_length} tokens (--truncate)", file=sys.stderr)
 
 
+def _texts(args: argparse.Namespace, *, max_length: int) -> tuple[list[str], str]:
+    """The texts a command scores (``--texts FILE``, checked against the models' context, or a
+    draw from ``--corpus``) and how the summary names them."""
+    if args.texts:
+        texts = load_texts(Path(args.texts), min_chars=args.min_chars, max_chars=args.max_chars)
+        _context_check(args.model, texts, max_length=max_length, truncate=args.truncate, source=args.texts)
+        return texts, f"texts {args.texts} ({len(texts)} texts, in file order)"
+    texts = load_texts(args.corpus, n=args.n, seed=args.seed, min_chars=args.min_chars, max_chars=args.max_chars)
+    return texts, f"corpus {args.corpus}, n = {args.n}"
+
+
+def _write_out(table: pd.DataFrame, out: Path) -> None:
+    """A command's full table as .csv, or as .parquet (any other suffix)."""
+    if out.suffix == ".csv":
+        table.to_csv(out, index=False)
+    else:
+        from .pipeline.cache import write_table
+
+        write_table(table, out)
+    print(f"wrote {len(table)} rows to {out}", file=sys.stderr)
+
+
 def _cmd_score(args: argparse.Namespace) -> int:
     from .analysis.stats import summarize
     from .pipeline.scoring import score
@@ -85,13 +107,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
         cfg = cfg.replace(lam=args.lam)
     if args.q is not None:
         cfg = cfg.replace(q=args.q)
-    if args.texts:
-        texts = load_texts(Path(args.texts), min_chars=args.min_chars, max_chars=args.max_chars)
-        _context_check(args.model, texts, max_length=args.max_length, truncate=args.truncate, source=args.texts)
-        what = f"texts {args.texts} ({len(texts)} texts, in file order)"
-    else:
-        texts = load_texts(args.corpus, n=args.n, seed=args.seed, min_chars=args.min_chars, max_chars=args.max_chars)
-        what = f"corpus {args.corpus}, n = {args.n}"
+    texts, what = _texts(args, max_length=args.max_length)
     tables = []
     for model in args.model:
         t0 = time.perf_counter()
@@ -113,14 +129,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
         print(f"scored {model} in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     table = pd.concat(tables, ignore_index=True)
     if args.out:
-        out = Path(args.out)
-        if out.suffix == ".csv":
-            table.to_csv(out, index=False)
-        else:
-            from .pipeline.cache import write_table
-
-            write_table(table, out)
-        print(f"wrote {len(table)} rows to {out}", file=sys.stderr)
+        _write_out(table, Path(args.out))
     print(f"H1 summary: ΔF = F_real − F_baseline (positive: real attention closer to 0); {what}, seed {args.seed}")
     print(format_h1(summarize(table, seed=args.seed)))
     return 0
@@ -129,25 +138,16 @@ def _cmd_score(args: argparse.Namespace) -> int:
 def _cmd_importance(args: argparse.Namespace) -> int:
     from .analysis.importance import head_table, ranking
 
-    if args.texts:
-        texts = load_texts(Path(args.texts), min_chars=args.min_chars, max_chars=args.max_chars)
-        _context_check(args.model, texts, max_length=256, truncate=args.truncate, source=args.texts)
-    else:
-        texts = load_texts(args.corpus, n=args.n, seed=args.seed, min_chars=args.min_chars, max_chars=args.max_chars)
+    texts, _ = _texts(args, max_length=256)
     tables = [
-        head_table(m, texts, presets=args.preset or ("published", "as_written"), seed=args.seed, device=args.device, progress=not args.quiet)
+        head_table(
+            m, texts, presets=args.preset or ("published", "as_written"), seed=args.seed, device=args.device, progress=not args.quiet
+        )
         for m in args.model
     ]
     table = pd.concat(tables, ignore_index=True)
     if args.out:
-        out = Path(args.out)
-        if out.suffix == ".csv":
-            table.to_csv(out, index=False)
-        else:
-            from .pipeline.cache import write_table
-
-            write_table(table, out)
-        print(f"wrote {len(table)} rows to {out}", file=sys.stderr)
+        _write_out(table, Path(args.out))
     for model, t in table.groupby("model", sort=False):
         print(f"\n{model}: {len(t)} heads on {len(texts)} texts; metric {t['metric'].iloc[0]}, full model {t['metric_full'].iloc[0]:.4f}")
         print("Spearman ρ with importance by ablation:")

@@ -14,6 +14,23 @@ from ..paper import paper_table2
 from ..pipeline.scoring import score
 from .stats import summarize
 
+H1_STATS = (
+    "F_real",
+    "F_base",
+    "dF",
+    "dF_std",
+    "win_rate",
+    "d_pooled",
+    "d_z",
+    "d_z_text",
+    "p_t",
+    "p_wilcoxon",
+    "ci_low",
+    "ci_high",
+    "n_texts",
+)
+"""The columns of the H1 summary (``gedig.analysis.stats.summarize``) stored per system, preset and baseline."""
+
 
 def h1_measures(summary: pd.DataFrame, controls: pd.DataFrame | None = None) -> dict[str, object]:
     """Flatten an H1 summary to ``h1.<model>.<preset>.<baseline>.<stat>`` measures.
@@ -23,23 +40,8 @@ def h1_measures(summary: pd.DataFrame, controls: pd.DataFrame | None = None) -> 
     ``trained_exceeds_control``: its ΔF_random exceeds the untrained one's and the CIs do not overlap.
     """
     out: dict[str, object] = {}
-    stats_ = (
-        "F_real",
-        "F_base",
-        "dF",
-        "dF_std",
-        "win_rate",
-        "d_pooled",
-        "d_z",
-        "d_z_text",
-        "p_t",
-        "p_wilcoxon",
-        "ci_low",
-        "ci_high",
-        "n_texts",
-    )
     for r in summary.itertuples():
-        for s in stats_:
+        for s in H1_STATS:
             out[f"h1.{r.model}.{r.preset}.{r.baseline}.{s}"] = getattr(r, s)
     for (model, preset), g in summary.groupby(["model", "preset"]):
         out[f"h1.{model}.{preset}.all_positive"] = bool(((g["dF"] > 0) & (g["ci_low"] > 0)).all())

@@ -17,27 +17,11 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from ..analysis.h1 import H1_STATS
 from ..errors import GedigError
 from ..gauge.baselines import ALL_BASELINES
 from ..gauge.config import PRESETS
 from .profiles import SYSTEMS
-
-H1_STATS = (
-    "F_real",
-    "F_base",
-    "dF",
-    "dF_std",
-    "win_rate",
-    "d_pooled",
-    "d_z",
-    "d_z_text",
-    "p_t",
-    "p_wilcoxon",
-    "ci_low",
-    "ci_high",
-    "n_texts",
-)
-"""The columns of the H1 summary (``gedig.analysis.stats.summarize``) stored per system, preset and baseline."""
 
 
 def _one_of(values: Any) -> str:
