@@ -235,8 +235,10 @@ def _cmd_claims(args: argparse.Namespace) -> int:
 def _cmd_sweep(args: argparse.Namespace) -> int:
     from .book.build import powered_seed_count
     from .experiments.grid import load_grid, run_grid
+    from .experiments.layout import warn_if_busy
 
     grid = load_grid(args.grid, seeds=args.seeds, auto_seeds=powered_seed_count)
+    warn_if_busy("sweep")
     print(
         f"grid {grid.name}: {grid.n_runs} runs ({len(grid.models)} models × {len(grid.tasks)} tasks), executor {args.executor}",
         file=sys.stderr,
@@ -248,8 +250,10 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         cpus_per_task=args.cpus_per_task,
         progress=not args.quiet,
         reuse_stale=args.reuse_stale,
+        layout=args.layout,
     )
-    cols = [c for c in ("model", "task", "control", "alpha", "seed", "accuracy", "final_F_author", "train_seconds") if c in runs.columns]
+    cols = ("model", "task", "control", "alpha", "seed", "accuracy", "final_F_author", "train_seconds", "layout")
+    cols = [c for c in cols if c in runs.columns]
     print(runs[cols].to_string(index=False))
     return 0
 
@@ -411,6 +415,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--address", default=None, help="Ray cluster: 'auto' (this machine's cluster) or ray://host:10001; none starts a local one"
     )
     w.add_argument("--cpus-per-task", type=int, default=1, help="CPUs per run on a cluster without GPUs (torch threads pinned to match)")
+    w.add_argument(
+        "--layout",
+        default="auto",
+        help="local runs: 'auto' (serial or parallel workers, whichever step rate is measured faster here), 'serial', or 'KxT' (K workers × T threads)",
+    )
     w.add_argument("--seeds", type=int, default=None, help="override the grid's seeds with this many")
     w.add_argument("--quiet", action="store_true")
     w.add_argument("--reuse-stale", action="store_true", help="keep runs made by other training code or data (default: run them again)")

@@ -41,6 +41,7 @@ data_seed = 0
 measure_overhead = True
 powered_runs = "auto"  # folder of the powered grid's runs; "auto": this protocol's sweep folder, where `gedig sweep` writes them
 n_workers = 8  # parallel GPUs or machines for the cost estimate
+layout = "auto"  # how the runs share the cores: "auto" (measured), "serial" or "KxT" (K workers × T threads)
 reuse_stale = False  # keep runs made by other training code or data (python -m gedig book --reuse-stale); marked below
 
 # %% tags=["hide-input"]
@@ -66,7 +67,12 @@ protocol = Protocol(
     n_train=n_train, n_eval=n_eval, epochs=epochs, data_seed=data_seed, **P.freg
 )
 runs = run_sweep(
-    protocol, alphas, seeds, control_alpha=control_alpha, reuse_stale=reuse_stale
+    protocol,
+    alphas,
+    seeds,
+    control_alpha=control_alpha,
+    reuse_stale=reuse_stale,
+    layout=layout,
 )
 
 # %% tags=["remove-input"]

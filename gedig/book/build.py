@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..errors import GedigError
+from ..experiments.layout import warn_if_busy
 from ..util.io import atomic_write, atomic_write_text, cache_dir
 from ..util.paths import PACKAGE, ROOT
 from ..util.progress import say
@@ -314,6 +315,7 @@ def execute(
     one-line summary of what was kept.
     """
     get_profile(size)
+    warn_if_busy("book")
     names = chapters.names() if names is None else names
     selected = select_chapters(names, only)
     forced = set(names) if force is True else select_chapters(names, list(force)) if force else set()

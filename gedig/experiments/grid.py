@@ -89,7 +89,9 @@ def load_grid(path: str | Path, *, seeds: int | None = None, auto_seeds: Callabl
         raw["seeds"] = list(seed_list(seeds))
     elif raw.get("seeds") == "auto":
         if auto_seeds is None:
-            raise GedigError(f"{path}: `seeds: auto` needs the seed count of the book's power analysis; pass --seeds N, or run it through python -m gedig sweep")
+            raise GedigError(
+                f"{path}: `seeds: auto` needs the seed count of the book's power analysis; pass --seeds N, or run it through python -m gedig sweep"
+            )
         raw["seeds"] = list(seed_list(auto_seeds()))
     missing = [k for k in ("models", "tasks", "alphas", "seeds") if not raw.get(k)]
     if missing:
@@ -135,8 +137,10 @@ def run_grid(
     cpus_per_task: int = 1,
     progress: bool = True,
     reuse_stale: bool = False,
+    layout: str = "auto",
 ) -> pd.DataFrame:
-    """Every protocol of the grid through ``run_sweep``; one table of runs, with model and task."""
+    """Every protocol of the grid through ``run_sweep`` (``layout``: how the local executor spends
+    the cores, see ``gedig.experiments.layout``); one table of runs, with model and task."""
     check_reachable(grid)
     if executor == "ray":
         from ..util.cluster import connect
@@ -154,6 +158,7 @@ def run_grid(
             cpus_per_task=cpus_per_task,
             progress=progress,
             reuse_stale=reuse_stale,
+            layout=layout,
         )
         frames.append(runs.assign(model=protocol.model, task=protocol.corpus))
     return pd.concat(frames, ignore_index=True)

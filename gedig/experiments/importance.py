@@ -82,9 +82,7 @@ def load_language_model(name: str, *, device: str = "auto", dtype: str | None = 
     alternatives = ", ".join(EMBEDDED)
     config = from_source(AutoConfig.from_pretrained, source, hub=hub, name=base, alternatives=alternatives)
     if getattr(config, "is_encoder_decoder", False) or not _is_causal(config):
-        raise GedigError(
-            f"{name} is not a causal language model ({config.model_type}): next-token cross-entropy does not apply to it"
-        )
+        raise GedigError(f"{name} is not a causal language model ({config.model_type}): next-token cross-entropy does not apply to it")
     tokenizer = prepare_tokenizer(from_source(AutoTokenizer.from_pretrained, source, hub=hub, name=base, alternatives=alternatives))
     hf_logging.disable_progress_bar()  # loading bars would clutter the command's output; our own bar shows progress
     try:

@@ -25,7 +25,8 @@ from ..models.devices import resolve_device
 from ..util.inputs import note_input
 from ..util.io import atomic_write_text, cache_dir, read_cached
 from ..util.progress import Countdown, say
-from .training import Arm, Protocol, batches, data_version, load_classifier, make_optimizer, regulariser, train_arm, training_version
+from .layout import Layout, choose, parse_layout, run_all
+from .training import Arm, Protocol, data_version, train_arm, training_version
 
 CONTROL_ALPHA = 0.01
 """The weight of the random-value control arm, and of the timed regularised step: the middle of
@@ -118,6 +119,7 @@ def run_sweep(
     cpus_per_task: int = 1,
     max_retries: int = 2,
     reuse_stale: bool = False,
+    layout: str | Layout = "auto",
     train: Callable[..., dict[str, Any]] | None = None,
 ) -> pd.DataFrame:
     """Run (or resume) every α × seed arm, plus the random-value control at ``control_alpha``.
@@ -130,8 +132,14 @@ def run_sweep(
     other run has finished and been written. A run recorded by other training code or on other
     data is run again, unless ``reuse_stale`` keeps it (its row's ``stale`` column then says why).
     ``train`` runs one arm (default ``train_arm``, looked up when the sweep starts).
+
+    The local executor runs the arms in the ``layout`` (``gedig.experiments.layout.choose``):
+    'auto' picks serial or parallel one-process workers by the step rate measured on this
+    machine, and says which; each record names its layout and threads. Ctrl-C stops every worker
+    and keeps the finished runs.
     """
     train = train or train_arm
+    parse_layout(layout)
     if executor not in ("local", "ray"):
         raise GedigError(f"executor must be 'local' or 'ray', got {executor!r}")
     if executor == "local" or address is None:
@@ -162,18 +170,54 @@ def run_sweep(
             device=device,
         )
         done.update({arm: {**r, "stale": ""} for arm, r in records.items()})
-    countdown = Countdown(len(todo), "freg")
-    for arm in tqdm(todo if executor == "local" else [], desc="F-regularisation sweep", unit="run", disable=not progress or not todo):
-        t0 = time.perf_counter()
-        result = train(protocol, arm, data=data, device=device, progress=progress)
-        atomic_write_text(json.dumps(result, default=str), folder / arm.filename)
-        done[arm] = {**result, "stale": ""}
-        if progress:
-            countdown.finished(f"{arm.label}: accuracy {100 * result['accuracy']:.2f} %, {(time.perf_counter() - t0) / 60:.1f} min")
+    if executor == "local" and todo:
+        done.update(_run_local(protocol, todo, folder, data=data, train=train, layout=layout, device=device, progress=progress))
     if failures:
         listed = "; ".join(f"{arm.label}: {why}" for arm, why in failures.items())
         raise GedigError(f"{len(failures)} of {len(arms)} runs failed for good (the other runs are saved in {folder}): {listed}")
     return pd.DataFrame([row(done[a]) for a in arms])
+
+
+def _run_local(
+    protocol: Protocol,
+    arms: Sequence[Arm],
+    folder: Path,
+    *,
+    data: tuple[pd.DataFrame, pd.DataFrame],
+    train: Callable[..., dict[str, Any]],
+    layout: str | Layout,
+    device: str,
+    progress: bool,
+) -> dict[Arm, dict[str, Any]]:
+    """The arms on this machine, serially or on pinned workers (the layout ``choose`` picks),
+    each record written as its run finishes and announced with the time it took."""
+    import torch
+
+    dev = resolve_device(device)
+    lay, why = choose(protocol, len(arms), layout=layout, device=dev.type)
+    if progress:
+        say(f"[freg] layout: {why}")
+    countdown = Countdown(len(arms), "freg")
+    done: dict[Arm, dict[str, Any]] = {}
+    started = time.perf_counter()
+
+    def finished(arm: Arm, result: dict[str, Any]) -> None:
+        result = {**result, "threads": lay.threads, "layout": str(lay)}
+        atomic_write_text(json.dumps(result, default=str), folder / arm.filename)
+        done[arm] = {**result, "stale": ""}
+        if progress:
+            minutes = result["train_seconds"] / 60 if lay.parallel else (time.perf_counter() - started) / 60
+            countdown.finished(f"{arm.label}: accuracy {100 * result['accuracy']:.2f} %, {minutes:.1f} min")
+
+    if lay.parallel:
+        jobs = [(arm, train, (protocol, arm), {"data": data, "device": "cpu", "progress": False}) for arm in arms]
+        run_all(lay, jobs, finished)
+        return done
+    torch.set_num_threads(lay.threads)
+    for arm in tqdm(arms, desc="F-regularisation sweep", unit="run", disable=not progress):
+        started = time.perf_counter()
+        finished(arm, train(protocol, arm, data=data, device=device, progress=progress))
+    return done
 
 
 def run_arms_on_ray(
@@ -207,6 +251,7 @@ def run_arms_on_ray(
     countdown = Countdown(len(arms), "sweep")
 
     def finished(arm: Arm, result: dict[str, Any]) -> None:
+        result = {**result, "threads": threads, "layout": f"Ray task × {threads} CPU{'s' if threads > 1 else ''}"}
         atomic_write_text(json.dumps(result, default=str), folder / arm.filename)
         records[arm] = result
         countdown.finished(f"{arm.label}: accuracy {100 * result['accuracy']:.2f} %")
@@ -224,35 +269,10 @@ def step_overhead(
     protocol: Protocol, *, n_steps: int = 24, alpha: float = CONTROL_ALPHA, seed: int = 0, device: str = "auto"
 ) -> dict[str, float]:
     """Median seconds per optimisation step for CE-only (attentions returned) and CE + α·F: the
-    step ``train_arm`` takes (forward with attentions, the regulariser, backward, gradient
-    clipping, the optimiser and the learning-rate schedule).
+    step ``train_arm`` takes (``gedig.experiments.steps.timed_steps``), the two kinds alternating
+    on the same model and batches; the first two of each are warm-up and not counted."""
+    from .steps import timed_steps
 
-    The two kinds of step alternate on the same model and batches, so drift in machine speed
-    affects both alike; the first two of each are warm-up and not counted.
-    """
-    from transformers import get_linear_schedule_with_warmup
-
-    dev = resolve_device(device)
-    train, _ = load_splits(protocol)
-    order = list(range(min(len(train), protocol.batch_size * n_steps)))
-    model, tok = load_classifier(protocol.model, seed, dev)
-    opt = make_optimizer(model, protocol)
-    sched = get_linear_schedule_with_warmup(opt, num_warmup_steps=0, num_training_steps=2 * n_steps)
-    import torch
-
-    noise = torch.Generator().manual_seed(seed)
-    arms = (Arm(0.0, seed), Arm(alpha, seed))
-    elapsed: dict[int, list[float]] = {0: [], 1: []}
-    for i, batch in enumerate(batches(tok, train, order, protocol.batch_size, protocol.max_length, dev)):
-        for kind in (i % 2, 1 - i % 2):
-            t0 = time.perf_counter()
-            out = model(**batch, output_attentions=True)
-            loss = out.loss + regulariser(out, batch["attention_mask"].bool(), arms[kind], protocol, noise)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), protocol.max_grad_norm)
-            opt.step()
-            sched.step()
-            elapsed[kind].append(time.perf_counter() - t0)
-    ce, reg = float(np.median(elapsed[0][2:])), float(np.median(elapsed[1][2:]))
+    ce_steps, reg_steps = timed_steps(protocol, (Arm(0.0, seed), Arm(alpha, seed)), n_steps=n_steps, seed=seed, device=device)
+    ce, reg = float(np.median(ce_steps[2:])), float(np.median(reg_steps[2:]))
     return {"ce_only": ce, "ce_plus_F": reg, "overhead": reg / ce - 1.0}
