@@ -252,7 +252,9 @@ def stale_warning(runs: pd.DataFrame) -> str:
 
 def sweep_sentence(runs: pd.DataFrame, protocol: Any, *, label: str) -> str:
     layouts = runs["layout"].fillna("unrecorded").value_counts() if "layout" in runs.columns else pd.Series({"unrecorded": len(runs)})
-    how = "; ".join(f"{n} as {layout}" for layout, n in layouts.items())
+    how = "; ".join(
+        f"{n} made before records named it" if layout == "unrecorded" else f"{n} as {layout}" for layout, n in layouts.items()
+    )
     return (
         f"{len(runs)} runs of {int(runs['steps'].iloc[0])} steps each: {label} on `{protocol.corpus}` ({protocol.n_train} training and "
         f"{protocol.n_eval} evaluation examples, selection '{protocol.selection}'). How the runs shared the cores: {how}."
