@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -270,9 +271,126 @@ def bench_preflight() -> dict[str, float | str]:
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "HF_HUB_OFFLINE": "1", "GEDIG_CACHE": tmp}
         t0 = time.perf_counter()
-        run = subprocess.run([sys.executable, "-m", "gedig", "book", "--size", "paper"], capture_output=True, text=True, env=env, timeout=120)
+        run = subprocess.run(
+            [sys.executable, "-m", "gedig", "book", "--size", "paper"], capture_output=True, text=True, env=env, timeout=120
+        )
         seconds = time.perf_counter() - t0
     return {"case": "book --size paper without the hub: the preflight", "preflight_s": seconds, "preflight_exit": float(run.returncode)}
+
+
+def bench_importance(model: str = "smollm2-135m", *, n_texts: int = 8, max_length: int = 48) -> dict[str, float | str]:
+    """Exact ablation of every head as chapter 9 runs it (the layers below the removed head
+    replayed, a layer's heads in one pass) against the naive way (one full forward per head), on
+    the same texts: the cost ratio the layer replay buys."""
+    from .experiments.importance import importance, load_head_model
+    from .models.corpora import load_texts
+
+    hm = load_head_model(model, device="cpu")
+    texts = load_texts("wiki-summaries", n=n_texts, seed=0)
+    t0 = time.perf_counter()
+    importance(hm, texts, max_length=max_length, progress=False)
+    fast = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    importance(hm, texts, max_length=max_length, replicas=1, reuse_layers=False, progress=False)
+    naive = time.perf_counter() - t0
+    return {
+        "case": f"{model}: importance of {hm.n_layers * hm.n_heads} heads, {n_texts} texts × ≤ {max_length} tokens",
+        "replayed_s": fast,
+        "naive_s": naive,
+        "ablation_cost_ratio": fast / naive,
+    }
+
+
+def bench_heads_chapter(profile: str = "full") -> dict[str, float | str]:
+    """Chapter 9 at ``profile``'s size, its parts timed with every scoring, importance and pruning
+    cache off (the fine-tuned classifier, a model cache, is trained once if absent and not timed):
+    which part dominates the chapter's time."""
+    from .analysis import heads_that_matter as study
+    from .analysis.importance import head_scores, importance_per_text, pruned_per_text
+    from .book.build import chapter_parameters, notebook_defaults
+    from .book.profiles import get as get_profile
+    from .experiments.classifier import fine_tuned_classifier
+    from .experiments.sweep import load_splits
+    from .experiments.training import Protocol
+    from .models.corpora import load_texts
+
+    name = "09_heads_that_matter"
+    p = {**notebook_defaults(name), **chapter_parameters(profile, name)}
+    P = get_profile(profile)
+    texts = load_texts(P.corpus, n=p["n_rank"] + p["n_prune"], seed=p["seed"])
+    rank, prune = study.split_texts(texts, p["n_rank"], p["n_prune"])
+    model = P.model("gpt2")
+    timings: dict[str, float] = {}
+
+    def timed(part: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        t0 = time.perf_counter()
+        out = fn(*args, **kwargs)
+        timings[part] = timings.get(part, 0.0) + time.perf_counter() - t0
+        return out
+
+    common = {"cache": False, "progress": False, "batch_size": p["batch_size"]}
+    n_masks = 1 + (len(study.ORDERS) + p["n_random"]) * (len(study.SHARES) - 1)
+    imp, _ = timed("lm_importance_s", importance_per_text, model, rank, max_length=p["max_length"], **common)
+    timed("lm_scoring_s", head_scores, model, rank, **common)
+    masks = np.ones((n_masks, *imp.ablation.shape), dtype=np.float32)
+    timed("lm_pruning_s", pruned_per_text, model, prune, masks, max_length=p["max_length"], **common)
+    protocol = Protocol(n_train=p["n_train"], n_eval=p["n_eval"], epochs=p["epochs"], **P.freg)
+    folder, _ = fine_tuned_classifier(protocol, p["classifier_seed"], progress=False)
+    evals = load_splits(protocol)[1]
+    rank_c = evals.iloc[: p["n_rank_classifier"]]
+    prune_c = evals.iloc[p["n_rank_classifier"] : p["n_rank_classifier"] + p["n_prune_classifier"]]
+    imp_c, _ = timed(
+        "classifier_importance_s",
+        importance_per_text,
+        str(folder),
+        rank_c["text"].tolist(),
+        rank_c["label"].tolist(),
+        task="classifier",
+        max_length=protocol.max_length,
+        **common,
+    )
+    timed("classifier_scoring_s", head_scores, str(folder), rank_c["text"].tolist(), **common)
+    masks_c = np.ones((n_masks, *imp_c.ablation.shape), dtype=np.float32)
+    timed(
+        "classifier_pruning_s",
+        pruned_per_text,
+        str(folder),
+        prune_c["text"].tolist(),
+        masks_c,
+        prune_c["label"].tolist(),
+        task="classifier",
+        max_length=protocol.max_length,
+        **common,
+    )
+    timed("training_signal_s", study.training_signal, protocol, p["classifier_seed"], str(folder), n_batches=p["signal_batches"])
+    total = sum(timings.values())
+    top = max(timings, key=timings.get)
+    return {
+        "case": f"chapter 9 at size {profile}, caches off",
+        **timings,
+        "chapter_s": total,
+        "dominated_by": f"{top.removesuffix('_s')} ({timings[top] / total:.0%})",
+    }
+
+
+def bench_layouts() -> dict[str, float | str]:
+    """The chapter-6 step's rate in each layout of this machine's cores (serial, and parallel
+    one-process workers; ``gedig.experiments.layout``), timed afresh, and the best parallel
+    layout's rate over the serial one."""
+    from .experiments.layout import measured_rates
+    from .experiments.training import Protocol
+
+    found = measured_rates(Protocol(), refresh=True)
+    rates = found["rates"]
+    serial, *parallel = rates
+    best = max(parallel, key=rates.get) if parallel else serial
+    return {
+        "case": f"chapter-6 step on {found['cores']} cores ({found['cpu']})",
+        "serial_steps_per_s": rates[serial],
+        "parallel_steps_per_s": rates[best],
+        "parallel_layout": best,
+        "parallel_over_serial": rates[best] / rates[serial],
+    }
 
 
 def run_bench(
@@ -289,5 +407,5 @@ def run_bench(
     table = bench_synthetic(lengths, n_heads=n_heads)
     model_rows = [bench_model(m, n_texts=n_texts) for m in models]
     config_rows = [bench_configs(m, n_texts=min(n_texts, 100)) for m in models[:1]]
-    other = [bench_warm_cache(models[0]), bench_preflight()]
+    other = [bench_warm_cache(models[0]), bench_preflight(), bench_layouts(), bench_importance(), bench_heads_chapter()]
     return pd.concat([table, pd.DataFrame(model_rows), pd.DataFrame(config_rows), pd.DataFrame(other)], ignore_index=True)

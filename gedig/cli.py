@@ -141,7 +141,13 @@ def _cmd_importance(args: argparse.Namespace) -> int:
     texts, _ = _texts(args, max_length=256)
     tables = [
         head_table(
-            m, texts, presets=args.preset or ("published", "as_written"), seed=args.seed, device=args.device, progress=not args.quiet
+            m,
+            texts,
+            presets=args.preset or ("published", "as_written"),
+            task=args.task,
+            seed=args.seed,
+            device=args.device,
+            progress=not args.quiet,
         )
         for m in args.model
     ]
@@ -156,12 +162,13 @@ def _cmd_importance(args: argparse.Namespace) -> int:
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
-    from .bench import bench_ray_sweep, run_bench
+    from .bench import bench_heads_chapter, bench_importance, bench_layouts, bench_ray_sweep, run_bench
 
-    if args.ray_sweep:
-        row = bench_ray_sweep()
-        print(pd.Series(row).to_string())
-        return 0
+    only = {"ray_sweep": bench_ray_sweep, "layouts": bench_layouts, "importance": bench_importance, "chapter9": bench_heads_chapter}
+    for flag, part in only.items():
+        if getattr(args, flag):
+            print(pd.Series(part()).to_string())
+            return 0
     table = run_bench(args.model, n_texts=args.n, n_heads=args.heads)
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
@@ -169,6 +176,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     multi = table[table["case"].str.contains("configs,")]
     warm = table[table["case"].str.contains("cached score")]
     preflight = table[table["case"].str.contains("preflight")]
+    ablation = table["ablation_cost_ratio"].dropna()
+    chapter9 = table["chapter_s"].dropna()
     models = table[table["gauge_share_of_forward"].notna()]
     lean = table["speedup_vs_lean_nx"].dropna()
     print(
@@ -182,6 +191,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         "8 configs in one list call take <= half the time of 8 single calls": bool((multi["list_over_single"] <= 0.5).all()),
         "gauge <= 25% of forward time on every model": bool((models["gauge_share_of_forward"] <= 0.25).all()),
         "a cached score() call returns in <= 1 s": bool((warm["warm_cache_s"] <= 1.0).all()),
+        "exact ablation with the layer replay costs <= 0.6x one full forward per head": bool((ablation <= 0.6).all()),
+        "chapter 9 at full size, caches off, takes <= 10 min": bool((chapter9 <= 600).all()),
         "book --size paper without the hub stops at the preflight (exit 2) in <= 10 s": bool(
             ((preflight["preflight_exit"] == 2) & (preflight["preflight_s"] <= 10.0)).all()
         ),
@@ -345,8 +356,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=_cmd_score)
 
-    i = sub.add_parser("importance", help="every head's F, entropy, confidence and importance (ablation, gradient) of a causal LM")
-    i.add_argument("--model", action="append", help="a causal language model, repeatable (default: smollm2-135m)")
+    i = sub.add_parser(
+        "importance", help="every head's F, entropy, confidence and importance (ablation, gradient) of a causal or masked language model"
+    )
+    i.add_argument("--model", action="append", help="a language model, repeatable (default: smollm2-135m)")
+    i.add_argument(
+        "--task",
+        default="auto",
+        choices=["auto", "causal-lm", "masked-lm"],
+        help="the metric: next-token or masked-token cross-entropy (auto: the checkpoint's own)",
+    )
     source_i = i.add_mutually_exclusive_group()
     source_i.add_argument("--corpus", default="wiki-summaries", choices=list(CORPORA))
     source_i.add_argument("--texts", metavar="FILE", default=None, help="your own texts (as for score --texts)")
@@ -368,6 +387,9 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument(
         "--ray-sweep", action="store_true", help="only: 4 tiny fine-tuning runs on 2 local Ray workers against the local executor"
     )
+    b.add_argument("--layouts", action="store_true", help="only: the chapter-6 step's rate serially and as parallel workers")
+    b.add_argument("--importance", action="store_true", help="only: exact ablation with the layer replay against one forward per head")
+    b.add_argument("--chapter9", action="store_true", help="only: chapter 9 at full size, its parts timed, caches off")
     b.set_defaults(func=_cmd_bench)
 
     k = sub.add_parser("book", help="execute the notebooks, evaluate the claims and build the HTML book")

@@ -175,7 +175,9 @@ def test_html_has_every_page(site):
         # the published book stands alone: no page sends a reader to a file outside the repository
         assert "shared/reference" not in text and "../shared" not in text, f"{path.name} refers outside the repository"
     audit = (html / "book" / "audit.html").read_text(encoding="utf-8")
-    assert "Rerun under the book profile <code" in audit and "minilm-l6 (for DistilBERT on SST-2)" in audit, "the audit's chapter-6 finding was not generated"
+    assert "Rerun under the book profile <code" in audit and "minilm-l6 (for DistilBERT on SST-2)" in audit, (
+        "the audit's chapter-6 finding was not generated"
+    )
 
 
 @pytest.mark.skipif(CHROMIUM is None and os.environ.get("CI") != "true", reason="Debian chromium not installed (CI installs it)")
@@ -382,7 +384,10 @@ def test_every_page_tells_its_reader_at_1280_px(site):
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
         page = browser.new_page(viewport={"width": 1280, "height": 900})
-        for path in [*(html / "executed" / f"{n}.html" for n in chapters.names()), *(html / f"{p}.html" for p in ("intro", "claims", "provenance", "data", "audit"))]:
+        for path in [
+            *(html / "executed" / f"{n}.html" for n in chapters.names()),
+            *(html / f"{p}.html" for p in ("intro", "claims", "provenance", "data", "audit")),
+        ]:
             page.goto(path.as_uri(), wait_until="load")
             page.wait_for_timeout(300)
             r = page.evaluate(READER_JS)

@@ -30,7 +30,12 @@ def test_readme_section_lists_what_is_not_reproduced():
             "code_version": "abc",
             "git_commit": "def",
             "claims": {
-                "T2-BERT-random": {"verdict": "not reproduced", "chapter": "03_h1_real_vs_random", "values": {}, "answered_by": "minilm-l6 (for BERT)"},
+                "T2-BERT-random": {
+                    "verdict": "not reproduced",
+                    "chapter": "03_h1_real_vs_random",
+                    "values": {},
+                    "answered_by": "minilm-l6 (for BERT)",
+                },
                 "T2-GPT2-random": {"verdict": "reproduced", "chapter": "03_h1_real_vs_random", "values": {}},
                 "OURS-H1-permuted": {"verdict": "not reproduced", "chapter": "07_what_f_measures", "values": {}},
             },
@@ -47,7 +52,9 @@ def test_readme_section_lists_what_is_not_reproduced():
 
 def test_readme_rewrite_replaces_only_the_marked_section(tmp_path):
     readme = tmp_path / "README.md"
-    readme.write_text(f"# title\n\nbefore\n{MARKERS[0]}\nold text\n{MARKERS[1]}\nmiddle\n{PREFLIGHT_MARKERS[0]}\nold plan\n{PREFLIGHT_MARKERS[1]}\nafter\n")
+    readme.write_text(
+        f"# title\n\nbefore\n{MARKERS[0]}\nold text\n{MARKERS[1]}\nmiddle\n{PREFLIGHT_MARKERS[0]}\nold plan\n{PREFLIGHT_MARKERS[1]}\nafter\n"
+    )
     assert rewrite_readme(readme) and not rewrite_readme(readme)  # the second run finds it current
     text = readme.read_text()
     assert text.startswith("# title\n\nbefore\n") and text.endswith(f"{PREFLIGHT_MARKERS[1]}\nafter\n") and "old text" not in text

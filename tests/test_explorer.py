@@ -163,7 +163,19 @@ def test_cli_writes_one_offline_page_for_the_readers_own_text(score_cache, tmp_p
     from gedig.cli import main
 
     out = tmp_path / "heads.html"
-    argv = ["explore", "--model", "minilm-l6", "--text", "The cat sat on the mat.", "--preset", "published", "--q", "0.9", "--out", str(out)]
+    argv = [
+        "explore",
+        "--model",
+        "minilm-l6",
+        "--text",
+        "The cat sat on the mat.",
+        "--preset",
+        "published",
+        "--q",
+        "0.9",
+        "--out",
+        str(out),
+    ]
     assert main(argv) == 0
     page = out.read_text(encoding="utf-8")
     assert "Plotly" in page.split("</head>")[0], "plotly.js is inlined: the page needs nothing else"

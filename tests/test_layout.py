@@ -104,3 +104,17 @@ def test_ctrl_c_stops_every_worker_exits_130_and_the_rerun_resumes(tmp_path):
     assert rerun.returncode == 0, rerun.stderr
     done_before = int(next(line for line in rerun.stderr.splitlines() if "already finished" in line).split(": ")[1].split()[0])
     assert done_before >= 1
+
+
+def test_a_busy_machine_is_named_once_at_the_start(monkeypatch, capsys):
+    from gedig.experiments.layout import warn_if_busy
+
+    monkeypatch.setattr(layout_module, "usable_cores", lambda: 2)
+    monkeypatch.setattr(os, "getloadavg", lambda: (3.5, 1.0, 1.0))
+    monkeypatch.setattr(sys, "__stderr__", sys.stderr)
+    warn_if_busy("book")
+    said = capsys.readouterr().err
+    assert "busy (load average 3.5 on 2 cores)" in said and "will be off" in said
+    monkeypatch.setattr(os, "getloadavg", lambda: (1.5, 1.0, 1.0))
+    warn_if_busy("book")
+    assert capsys.readouterr().err == ""

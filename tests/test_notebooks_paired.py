@@ -12,7 +12,6 @@ from gedig.book.chapters import names
 NOTEBOOKS = names()
 
 
-
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_pair_in_sync_and_parameterised(name):
     script = jupytext.read(ROOT / "notebooks" / f"{name}.py")

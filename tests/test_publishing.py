@@ -30,7 +30,9 @@ def test_workflow_is_valid_against_the_github_schema(path):
 
 def _make_recipe(target: str) -> list[str]:
     """The commands of a Makefile target, as `make -n` prints them (nothing runs)."""
-    done = subprocess.run(["make", "-n", "-B", "--no-print-directory", "-f", str(ROOT / "Makefile"), target], capture_output=True, text=True, cwd=ROOT)
+    done = subprocess.run(
+        ["make", "-n", "-B", "--no-print-directory", "-f", str(ROOT / "Makefile"), target], capture_output=True, text=True, cwd=ROOT
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout.splitlines()
 

@@ -70,7 +70,9 @@ def test_tiny_distilbert_fine_tunes_with_f_regularisation(tiny):
     f_mean(out.attentions, enc["attention_mask"].bool(), with_path=False).backward()
     grad = model.distilbert.transformer.layer[0].attention.q_lin.weight.grad
     assert grad is not None and float(grad.abs().sum()) > 0, "the soft gauge gives no gradient to the queries"
-    protocol = Protocol(model=str(tiny["distilbert"]), n_train=16, n_eval=8, epochs=1, batch_size=8, eval_batch_size=8, max_length=32, lr=5e-3)
+    protocol = Protocol(
+        model=str(tiny["distilbert"]), n_train=16, n_eval=8, epochs=1, batch_size=8, eval_batch_size=8, max_length=32, lr=5e-3
+    )
     data = load_splits(protocol)
     result = train_arm(protocol, Arm(1.0, 0), data=data, device="cpu", progress=False)
     plain = train_arm(protocol, Arm(0.0, 0), data=data, device="cpu", progress=False)

@@ -77,7 +77,10 @@ def test_a_changed_line_in_the_gauge_moves_scoring_and_training_keys_only_where_
     before = versions(copy)
     edit_function(copy / "gauge" / "headstats.py", "head_stats", "A = attn.to(torch.float64)", "A = attn.to(torch.float64) * 1.0")
     after = versions(copy)
-    assert after["gedig.pipeline.batch"] != before["gedig.pipeline.batch"] and after["gedig.figures.explorer"] != before["gedig.figures.explorer"]
+    assert (
+        after["gedig.pipeline.batch"] != before["gedig.pipeline.batch"]
+        and after["gedig.figures.explorer"] != before["gedig.figures.explorer"]
+    )
     assert after["gedig.experiments.training"] == before["gedig.experiments.training"], "training does not use the head statistics"
     assert after["gedig.models.assets"] == before["gedig.models.assets"]
 
@@ -138,7 +141,9 @@ def test_editing_train_arm_makes_the_runs_stale_and_the_sweep_recomputes_them(co
 
 def test_editing_the_explorer_re_executes_only_chapter_8(copy):
     before = chapters(copy)
-    edit_function(copy / "figures" / "explorer.py", "edge_levels", "u_sorted, _ = torch.sort(u, dim=-1)", "u_sorted = torch.sort(u, dim=-1).values")
+    edit_function(
+        copy / "figures" / "explorer.py", "edge_levels", "u_sorted, _ = torch.sort(u, dim=-1)", "u_sorted = torch.sort(u, dim=-1).values"
+    )
     after = chapters(copy)
     assert [n for n in NOTEBOOKS if stale_reasons(before[n], after[n])] == ["08_explore_heads"]
     assert stale_reasons(before["08_explore_heads"], after["08_explore_heads"]) == ["gedig.figures.explorer changed"]
@@ -183,6 +188,11 @@ def test_only_and_force_name_chapters_by_prefix():
 
 def test_a_stale_stamp_says_why_in_a_few_words():
     now = chapter_state("07_what_f_measures", chapter_parameters("ci", "07_what_f_measures"))
-    old = {**now, "code": "0" * 12, "modules": {**now["modules"], "gedig.analysis.robustness": "x"}, "parameters": {**now["parameters"], "n_texts": 9}}
+    old = {
+        **now,
+        "code": "0" * 12,
+        "modules": {**now["modules"], "gedig.analysis.robustness": "x"},
+        "parameters": {**now["parameters"], "n_texts": 9},
+    }
     reasons = stale_reasons(old, now)
     assert "gedig.analysis.robustness changed" in reasons and any(r.startswith("its parameters changed") for r in reasons)

@@ -46,7 +46,9 @@ def clip_heads(loaded: dict[str, LoadedModel], wanted: dict[str, tuple[int, int]
     return {s: (min(layer, m.n_layers - 1), min(head, m.n_heads - 1)) for s, (layer, head) in wanted.items() if (m := loaded.get(s))}
 
 
-def padding_table(loaded: dict[str, LoadedModel], text: str, heads: dict[str, tuple[int, int]], *, label: Callable[[str], str]) -> pd.DataFrame:
+def padding_table(
+    loaded: dict[str, LoadedModel], text: str, heads: dict[str, tuple[int, int]], *, label: Callable[[str], str]
+) -> pd.DataFrame:
     """Padding and the causal mask on one head per model: a short text scored in a padded batch
     beside ``text`` and alone (equal F), and the threshold with the causal zeros counted
     (``published``) and masked first (``as_written``)."""

@@ -42,7 +42,9 @@ def bootstrap_ci(
     """Percentile CI of the mean, resampling texts (``scipy.stats.bootstrap``) with a seeded
     generator; ``seed`` may be a generator shared by several intervals."""
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    ci = sps.bootstrap((per_text,), np.mean, n_resamples=n_boot, confidence_level=level, random_state=rng, method="percentile").confidence_interval
+    ci = sps.bootstrap(
+        (per_text,), np.mean, n_resamples=n_boot, confidence_level=level, random_state=rng, method="percentile"
+    ).confidence_interval
     return float(ci.low), float(ci.high)
 
 

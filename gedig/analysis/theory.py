@@ -113,7 +113,9 @@ def gate_table(
     first example): θ_AG = the chain's g0 + ``ag_margin``, θ_DG = the chain's g_min − ``dg_margin``."""
     chain = two_stage_gate(next(iter(examples.values())), theta_ag=0.0, theta_dg=0.0, lam=lam, gamma=gamma)
     theta_ag, theta_dg = float(chain["g0"]) + ag_margin, float(chain["g_min"]) - dg_margin
-    rows = [{"graph": name, **two_stage_gate(A, theta_ag=theta_ag, theta_dg=theta_dg, lam=lam, gamma=gamma)} for name, A in examples.items()]
+    rows = [
+        {"graph": name, **two_stage_gate(A, theta_ag=theta_ag, theta_dg=theta_dg, lam=lam, gamma=gamma)} for name, A in examples.items()
+    ]
     return pd.DataFrame(rows)
 
 

@@ -132,7 +132,9 @@ def curves(study: Study, spec_list: list[rb.Spec], *, n_flips: int, seed: int) -
                 joints.append({"effect": "H1", "model": s, "corpus": c, "baseline": b, "excluded": excluded, **joint})
             curve, D = rb.spec_curve(by_key, "h2", spec_list=spec_list)
             out[("h2", s, c, "")] = curve
-            joints.append({"effect": "H2", "model": s, "corpus": c, "baseline": "", "excluded": 0, **rb.joint_test(D, n_flips=n_flips, seed=seed)})
+            joints.append(
+                {"effect": "H2", "model": s, "corpus": c, "baseline": "", "excluded": 0, **rb.joint_test(D, n_flips=n_flips, seed=seed)}
+            )
     return out, pd.DataFrame(joints)
 
 
@@ -148,7 +150,17 @@ def shares(curve_map: dict[CurveKey, pd.DataFrame]) -> pd.DataFrame:
 
 def joint_view(joints: pd.DataFrame, *, label: Callable[[str], str]) -> pd.DataFrame:
     """The joint tests as the page shows them, each system by its label."""
-    columns = ["effect", "model", "corpus", "baseline", "excluded", "median_effect", "share_significant_positive", "p_median", "p_n_significant"]
+    columns = [
+        "effect",
+        "model",
+        "corpus",
+        "baseline",
+        "excluded",
+        "median_effect",
+        "share_significant_positive",
+        "p_median",
+        "p_n_significant",
+    ]
     return labelled(joints, label=label)[columns]
 
 

@@ -68,7 +68,12 @@ def chapter_context(name: str) -> dict[str, Any]:
     """What a chapter's kernel is told about itself (``gedig.book.notebook.finish`` reads it): its
     name, its notebook, the names of its parameters, and the sentence that closes its takeaway."""
     chapter = chapters.get(name)
-    return {"name": name, "notebook": str(chapter.notebook), "parameters": list(notebook_defaults(name)), "next": chapters.next_sentence(name)}
+    return {
+        "name": name,
+        "notebook": str(chapter.notebook),
+        "parameters": list(notebook_defaults(name)),
+        "next": chapters.next_sentence(name),
+    }
 
 
 def chapter_state(name: str, parameters: dict[str, Any], *, root: Path = PACKAGE) -> dict[str, Any]:

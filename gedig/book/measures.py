@@ -41,9 +41,27 @@ FIELDS = {
     "threshold": r"(?:q|τ)=\d+(?:\.\d+)?",
     "term": _one_of(("epc", "h", "sp")),
     "effect": _one_of(("random", "permuted", "h2")),
+    "column": _one_of([f"F_{p}" for p in PRESETS] + ["stat_row_entropy", "stat_max_weight"]),
+    "part": _one_of(
+        (
+            "rho",
+            "rho_ci_low",
+            "rho_ci_high",
+            "partial",
+            "partial_ci_low",
+            "partial_ci_high",
+            "partial_excludes_0",
+            "gap",
+            "ci_low",
+            "ci_high",
+        )
+    ),
+    "state": _one_of(("init", "trained")),
+    "signal": _one_of(("cosine", "entropy_share", "density_ratio")),
 }
 """What each field of a template may be: a system (``model`` adds its untrained twin), a preset, a
-baseline, an H1 statistic, a layer or bin number, an α."""
+baseline, an H1 statistic, a layer or bin number, an α; chapter 9's head statistic (``column``), the
+part of a ranking or pruning result (``part``), the training state and the gradient figure."""
 COMMON = ("profile", "provenance.", "systems.", "why_missing.")
 """Keys every chapter writes (its profile and provenance, ``gedig.book.provenance.record``) or may
 write (a stated reason for a missing measure, ``gedig.book.claims.WHY_MISSING``)."""

@@ -254,7 +254,11 @@ def plan(profile: Profile, gpus_gb: tuple[float, ...] = (24.0, 80.0)) -> str:
         r = run(profile, gpu_gb=gb, recorded=True)
         fits = {c.name.removeprefix("GPU memory for "): c for c in r.checks if c.name.startswith("GPU memory for ")}
         ok = all(c.ok for c in fits.values())
-        lines.append(f"- **One {gb:.0f} GB GPU:** {'every model fits' if ok else 'not every model fits'}; batch sizes " + ", ".join(f"{m} {b}" for m, b in r.batch_sizes.items()) + ".")
+        lines.append(
+            f"- **One {gb:.0f} GB GPU:** {'every model fits' if ok else 'not every model fits'}; batch sizes "
+            + ", ".join(f"{m} {b}" for m, b in r.batch_sizes.items())
+            + "."
+        )
     r = run(profile, gpu_gb=gpus_gb[-1], recorded=True)
     lines += [f"- {e[0].upper()}{e[1:]}" for e in r.estimates if not e.startswith("batch sizes")]
     return "\n".join(lines) + "\n"

@@ -136,7 +136,6 @@ class Profile:
         return {"seed": seed, "dtype": self.dtypes.get(base), "batch_size": (batch_sizes or {}).get(base, DEFAULT_BATCH)}
 
 
-
 PROFILES = {
     "full": Profile(
         name="full",

@@ -61,7 +61,9 @@ def mapping(m: Measures) -> list[str]:
     lines = []
     for s in systems:
         hits = [f for f in fields(m, "mapping.{system}.{threshold}.dF") if f["system"] == s]
-        q = sorted((float(f["threshold"][2:]), read(m, "mapping.{system}.{threshold}.dF", **f)) for f in hits if f["threshold"].startswith("q="))
+        q = sorted(
+            (float(f["threshold"][2:]), read(m, "mapping.{system}.{threshold}.dF", **f)) for f in hits if f["threshold"].startswith("q=")
+        )
         tau = [(f["threshold"][2:], read(m, "mapping.{system}.{threshold}.dF", **f)) for f in hits if f["threshold"].startswith("τ=")]
         values = [v for _, v in q]
         line = f"{P.label(s)}: ΔF from {signed(min(values))} to {signed(max(values))} over q = {q[0][0]:g}…{q[-1][0]:g}"
@@ -90,23 +92,34 @@ def h1(m: Measures) -> list[str]:
         for s in systems
     ]
     paper = " and ".join(f"{signed(paper_delta_f(SYSTEMS[s]), '+.2f')} for {SYSTEMS[s]}" for s in PAIR)
-    out = [f"Against the i.i.d. random baseline, on {stat(systems[0], 'n_texts')} texts: " + "; ".join(lines) + f". The paper reports {paper}."]
+    out = [
+        f"Against the i.i.d. random baseline, on {stat(systems[0], 'n_texts')} texts: " + "; ".join(lines) + f". The paper reports {paper}."
+    ]
     written = [s for s in systems if has(m, "h1.{system}.{preset}.all_positive", system=s, preset="as_written")]
     if written:
         beats = sum(bool(read(m, "h1.{system}.{preset}.all_positive", system=s, preset="as_written")) for s in written)
         out.append(f"Under the paper's text (`as_written`), real attention beats every baseline for {beats} of {len(written)} models.")
     controlled = [s for s in systems if has(m, "h1.{system}.{preset}.random.control_dF", system=s, preset="published")]
     if controlled:
-        twins = "; ".join(f"{signed(read(m, 'h1.{system}.{preset}.random.control_dF', system=s, preset='published'))} for {P.label(s)}" for s in controlled)
-        learned = sum(bool(read(m, "h1.{system}.{preset}.random.trained_exceeds_control", system=s, preset="published")) for s in controlled)
-        out.append(f"The untrained twins reach {twins}, and the trained model's CI lies above its twin's for {learned} of {len(controlled)}.")
+        twins = "; ".join(
+            f"{signed(read(m, 'h1.{system}.{preset}.random.control_dF', system=s, preset='published'))} for {P.label(s)}"
+            for s in controlled
+        )
+        learned = sum(
+            bool(read(m, "h1.{system}.{preset}.random.trained_exceeds_control", system=s, preset="published")) for s in controlled
+        )
+        out.append(
+            f"The untrained twins reach {twins}, and the trained model's CI lies above its twin's for {learned} of {len(controlled)}."
+        )
     return out
 
 
 def h2(m: Measures) -> list[str]:
     P = _profile(m)
     systems = _systems(m, "h2.{system}.{preset}.spearman_rho", preset="published")
-    rhos = "; ".join(f"{P.label(s)}: ρ = {signed(read(m, 'h2.{system}.{preset}.spearman_rho', system=s, preset='published'))}" for s in systems)
+    rhos = "; ".join(
+        f"{P.label(s)}: ρ = {signed(read(m, 'h2.{system}.{preset}.spearman_rho', system=s, preset='published'))}" for s in systems
+    )
     out = [f"On {read(m, 'h2.n_texts')} texts, the depth trend of F is {rhos}."]
     if "bert" in systems:
         lowest = read(m, "h2.{system}.{preset}.layer0_lowest", system="bert", preset="published")
@@ -132,7 +145,11 @@ def heads(m: Measures) -> list[str]:
         f"spreads {value(s, 'spread_min'):.3f}–{value(s, 'spread_max'):.3f}"
         for s in systems
     ]
-    return [f"Heads of one layer differ in F beyond text-to-text variation, tested with {read(m, 'heads.n_texts')} texts as blocks: " + "; ".join(lines) + "."]
+    return [
+        f"Heads of one layer differ in F beyond text-to-text variation, tested with {read(m, 'heads.n_texts')} texts as blocks: "
+        + "; ".join(lines)
+        + "."
+    ]
 
 
 def freg(m: Measures) -> list[str]:
@@ -160,10 +177,15 @@ def freg(m: Measures) -> list[str]:
 def robustness(m: Measures) -> list[str]:
     P = _profile(m)
     trained = _systems(m, "robustness.{model}.r2_entropy_{preset}", field="model", preset="published")
-    every = trained + [f"{s}{TWIN}" for s in trained if has(m, "robustness.{model}.r2_entropy_{preset}", model=f"{s}{TWIN}", preset="published")]
-    r2s = " and ".join(f"{read(m, 'robustness.{model}.r2_entropy_{preset}', model=s, preset='published'):.0%} for {P.label(s)}" for s in trained)
+    every = trained + [
+        f"{s}{TWIN}" for s in trained if has(m, "robustness.{model}.r2_entropy_{preset}", model=f"{s}{TWIN}", preset="published")
+    ]
+    r2s = " and ".join(
+        f"{read(m, 'robustness.{model}.r2_entropy_{preset}', model=s, preset='published'):.0%} for {P.label(s)}" for s in trained
+    )
     share_h = " and ".join(
-        f"{read(m, 'robustness.{model}.{preset}.random.share_{term}', model=s, preset='published', term='h'):.0%} for {P.label(s)}" for s in trained
+        f"{read(m, 'robustness.{model}.{preset}.random.share_{term}', model=s, preset='published', term='h'):.0%} for {P.label(s)}"
+        for s in trained
     )
     survive = []
     for b in ("permuted", "entropy_matched"):
@@ -194,6 +216,129 @@ def explorer(m: Measures) -> list[str]:
     ]
 
 
+IMPORTANCE_SYSTEMS = ("bert", "gpt2", "llama3.0", "llama3.1", "distilbert-sst2")
+"""Chapter 9's systems, in the order its takeaway names them."""
+
+
+def heads_that_matter(m: Measures) -> list[str]:
+    P = _profile(m)
+    key = "importance.{system}.{column}.{part}"
+    studied = [s for s in IMPORTANCE_SYSTEMS if has(m, "importance.{system}.n_heads", system=s)]
+    seen: dict[tuple[str, bool], str] = {}
+    for s in studied:  # a model that stands for several language-model systems is reported once
+        seen.setdefault((P.model(s) or s, s == "distilbert-sst2"), s)
+    lines = []
+    for s in seen.values():
+        rho = read(m, key, system=s, column="F_published", part="rho")
+        lo, hi = (
+            read(m, key, system=s, column="F_published", part="rho_ci_low"),
+            read(m, key, system=s, column="F_published", part="rho_ci_high"),
+        )
+        ent = read(m, key, system=s, column="stat_row_entropy", part="rho")
+        conf = read(m, key, system=s, column="stat_max_weight", part="rho")
+        part = read(m, key, system=s, column="F_published", part="partial")
+        p_lo, p_hi = (
+            read(m, key, system=s, column="F_published", part="partial_ci_low"),
+            read(m, key, system=s, column="F_published", part="partial_ci_high"),
+        )
+        g30, g50 = (read(m, "importance.{system}.prune{k}.{part}", system=s, k=k, part="gap") for k in (30, 50))
+        beats = [k for k in (30, 50) if read(m, "importance.{system}.prune{k}.{part}", system=s, k=k, part="ci_high") < 0]
+        lines.append(
+            f"{P.label(s) if s != 'distilbert-sst2' else 'the fine-tuned classifier'}: ρ(F, importance) = {signed(rho, '+.2f')} "
+            f"[{signed(lo, '+.2f')}, {signed(hi, '+.2f')}] against {signed(ent, '+.2f')} for entropy and {signed(conf, '+.2f')} for confidence; "
+            f"given entropy, F's partial ρ is {signed(part, '+.2f')} [{signed(p_lo, '+.2f')}, {signed(p_hi, '+.2f')}]; pruning by F "
+            f"(lowest first) changes the metric against random by {signed(g30, '+.3f')} at 30 % and {signed(g50, '+.3f')} at 50 % "
+            f"({'better than random at ' + ' and '.join(f'{k} %' for k in beats) if beats else 'not better than random at either'})"
+        )
+    out = ["Does F find the heads that matter? " + "; ".join(lines) + "."]
+    missing = [
+        s for s in IMPORTANCE_SYSTEMS if s not in studied and has(m, "why_missing.importance.{system}.F_published.rho_ci_low", system=s)
+    ]
+    if missing:
+        out.append(
+            "Not measured: " + "; ".join(f"{P.label(s)} ({m[f'why_missing.importance.{s}.F_published.rho_ci_low']})" for s in missing) + "."
+        )
+    cos = {state: read(m, "freg_signal.{system}.{state}.cosine", system="distilbert-sst2", state=state) for state in ("init", "trained")}
+    bound = _bound("OURS-Freg-is-entropy-reg")
+    same = all(c > bound for c in cos.values())
+    out.append(
+        f"F-regularisation's gradient has cosine {cos['init']:.3f} with the entropy term's alone at initialisation and {cos['trained']:.3f} "
+        f"on the fine-tuned classifier: {'F-regularisation is, to within that, entropy regularisation' if same else 'F-regularisation is more than entropy regularisation'} "
+        f"(threshold {bound:g})."
+    )
+    return out
+
+
+def _bound(claim_id: str) -> float:
+    """A registered claim's bound (its threshold is written once, in the claims registry)."""
+    from .claims import load_registry
+
+    return float(next(c["bound"] for c in load_registry() if c["id"] == claim_id))
+
+
+def classifier_label(system_label: str, seed: int) -> str:
+    return f"{system_label}, fine-tuned (α = 0, seed {seed})"
+
+
+def importance_setup(studies: Sequence[Any], why: Mapping[str, str], record: Mapping[str, Any], *, label: Label) -> str:
+    """What was measured: each model with its metric and texts, the classifier's accuracy, and the
+    systems whose metric does not apply to their model."""
+    parts = [
+        f"{st.label}: {st.metric}, {len(st.heads)} heads, ranked on {st.n_rank} and pruned on {st.n_prune} other texts, "
+        f"gradient importance ranks heads like exact ablation with Spearman ρ = {st.gradient_rho:+.2f}"
+        for st in studies
+    ]
+    lines = ["Measured: " + "; ".join(parts) + "."]
+    lines.append(
+        f"The classifier's accuracy on the whole evaluation split is {100 * record['accuracy']:.2f} % ({record['steps']} training steps)."
+    )
+    lines += [f"Not measured for {label(system)}: {reason}." for system, reason in why.items()]
+    return "\n\n".join(lines)
+
+
+def ranking_view(studies: Sequence[Any]) -> pd.DataFrame:
+    """Per model and statistic: ρ with importance and its CI (spearman, then partial given entropy)."""
+    from ..figures.heads_that_matter import NAMES
+
+    rows = []
+    for st in studies:
+        for r in st.ranking.itertuples():
+            name = NAMES.get(r.statistic, r.statistic) + (" given entropy (partial)" if r.kind != "spearman" else "")
+            rows.append({"model": st.label, "statistic": name, "ρ": r.rho, "CI low": r.ci_low, "CI high": r.ci_high})
+    return pd.DataFrame(rows)
+
+
+def ranking_lines(studies: Sequence[Any]) -> list[str]:
+    """Per model: which statistic ranks heads best, and whether F's CI lies above 0."""
+    from ..figures.heads_that_matter import NAMES
+
+    out = []
+    for st in studies:
+        r = st.ranking[st.ranking["kind"] == "spearman"].set_index("statistic")
+        best = r["rho"].abs().idxmax()
+        f = r.loc["F_published"]
+        where = "above 0" if f["ci_low"] > 0 else "below 0" if f["ci_high"] < 0 else "includes 0"
+        out.append(
+            f"{st.label}: F's ρ with importance is {signed(f['rho'], '+.2f')} (CI {where}); the strongest ranker is "
+            f"{NAMES.get(best, best)} (ρ = {signed(r.loc[best, 'rho'], '+.2f')})."
+        )
+    return out
+
+
+def pruning_lines(studies: Sequence[Any]) -> list[str]:
+    """Per model: pruning by F against random at each tested share, with the CI of the gap."""
+    out = []
+    for st in studies:
+        parts = []
+        for share, gap in st.gaps.items():
+            verdict = "better than" if gap["ci_high"] < 0 else "worse than" if gap["ci_low"] > 0 else "no different from"
+            parts.append(
+                f"at {share:.0%}, {verdict} random ({signed(gap['gap'], '+.3f')} [{signed(gap['ci_low'], '+.3f')}, {signed(gap['ci_high'], '+.3f')}])"
+            )
+        out.append(f"{st.label}, pruning by F (lowest first): " + "; ".join(parts) + ".")
+    return out
+
+
 def _above_zero(ci_low: float | None) -> bool:
     """Whether a CI's lower end lies above 0; a CI that could not be computed (None) does not."""
     return ci_low is not None and ci_low > 0
@@ -208,7 +353,9 @@ def decomposition_lines(dec: pd.DataFrame, trained: Sequence[str], *, label: Lab
     lines = []
     for s, g in pub.groupby("model"):
         share = g.set_index("term")["share"]
-        lines.append(f"{label(s)}, published, against random: ΔH carries {share['ΔH']:.0%} of ΔF, ΔSP {share['ΔSP']:.0%}, ΔEPC {share['ΔEPC']:.0%}.")
+        lines.append(
+            f"{label(s)}, published, against random: ΔH carries {share['ΔH']:.0%} of ΔF, ΔSP {share['ΔSP']:.0%}, ΔEPC {share['ΔEPC']:.0%}."
+        )
     return lines
 
 
@@ -252,9 +399,7 @@ def stale_warning(runs: pd.DataFrame) -> str:
 
 def sweep_sentence(runs: pd.DataFrame, protocol: Any, *, label: str) -> str:
     layouts = runs["layout"].fillna("unrecorded").value_counts() if "layout" in runs.columns else pd.Series({"unrecorded": len(runs)})
-    how = "; ".join(
-        f"{n} made before records named it" if layout == "unrecorded" else f"{n} as {layout}" for layout, n in layouts.items()
-    )
+    how = "; ".join(f"{n} made before records named it" if layout == "unrecorded" else f"{n} as {layout}" for layout, n in layouts.items())
     return (
         f"{len(runs)} runs of {int(runs['steps'].iloc[0])} steps each: {label} on `{protocol.corpus}` ({protocol.n_train} training and "
         f"{protocol.n_eval} evaluation examples, selection '{protocol.selection}'). How the runs shared the cores: {how}."
@@ -357,7 +502,9 @@ def headline(table: pd.DataFrame, m: Measures) -> str:
     key = "h1.{system}.{preset}.{baseline}.{stat}"
     if pair and all(has(m, key, system=s, preset="published", baseline="random", stat="dF") for s in pair):
         held = sum(read(m, key, system=s, preset="published", baseline="random", stat="ci_low") > 0 for s in pair)
-        values = "; ".join(f"{P.label(s)} ΔF = {signed(read(m, key, system=s, preset='published', baseline='random', stat='dF'))}" for s in pair)
+        values = "; ".join(
+            f"{P.label(s)} ΔF = {signed(read(m, key, system=s, preset='published', baseline='random', stat='dF'))}" for s in pair
+        )
         paper_values = " and ".join(f"{signed(paper_delta_f(SYSTEMS[s]), '+.2f')} for {SYSTEMS[s]}" for s in pair)
         verb = "holds" if held == len(pair) else f"holds for {held} of {len(pair)} models"
         lines.append(f"- **H1 as published {verb} against the random baseline:** {values} (the paper: {paper_values}).")
@@ -382,6 +529,17 @@ def headline(table: pd.DataFrame, m: Measures) -> str:
             f"- **F-regularisation:** α = 0.001 moves accuracy by {signed(read(m, 'freg.gain_pp.alpha{alpha}', alpha='0.001'), '+.2f')} points "
             f"(paired t p = {read(m, 'freg.F.p_paired_t.alpha{alpha}', alpha='0.001'):.2g}; the paper: {signed(paper_freg_pp(0.001), '+.2f')}, "
             f"'significant'), α = 1 by {signed(read(m, 'freg.collapse_drop_pp'), '+.2f')} (the paper: {signed(paper_freg_pp(1.0), '+.2f')})."
+        )
+    cos = "freg_signal.{system}.{state}.cosine"
+    if has(m, cos, system="distilbert-sst2", state="init") and has(
+        m, "importance.{system}.{column}.{part}", system="gpt2", column="F_published", part="rho"
+    ):
+        rho = read(m, "importance.{system}.{column}.{part}", system="gpt2", column="F_published", part="rho")
+        partial = read(m, "importance.{system}.{column}.{part}", system="gpt2", column="F_published", part="partial")
+        lines.append(
+            f"- **Does F find the heads that matter?** For {P.label('gpt2')}, ρ(F, importance by ablation) = {signed(rho, '+.2f')}, "
+            f"and {signed(partial, '+.2f')} once entropy is accounted for; F-regularisation's gradient has cosine "
+            f"{read(m, cos, system='distilbert-sst2', state='init'):.3f} with the entropy term's (chapter 9)."
         )
     lines += ["", "Every verdict is computed from the executed chapters (see [Claims](claims.md))."]
     return "\n".join(lines) + "\n"

@@ -22,7 +22,13 @@ def figure3(table: pd.DataFrame, *, label: str) -> plt.Figure:
     fig, (left, right) = plt.subplots(1, 2, figsize=(9.5, 3.8))
     left.errorbar(f_arms["alpha"], f_arms["acc_mean"], yerr=f_arms["acc_sd"], marker="o", capsize=3, label=f"ours ({label})")
     left.errorbar(
-        paper["alpha"], paper["paper_acc_mean"], yerr=paper["paper_acc_sd"], marker="s", capsize=3, linestyle="--", label="paper (DistilBERT, SST-2)"
+        paper["alpha"],
+        paper["paper_acc_mean"],
+        yerr=paper["paper_acc_sd"],
+        marker="s",
+        capsize=3,
+        linestyle="--",
+        label="paper (DistilBERT, SST-2)",
     )
     if len(ctrl):
         style = {"marker": "x", "color": "red", "capsize": 3, "linestyle": "none"}

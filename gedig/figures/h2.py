@@ -46,9 +46,7 @@ def figure2_interactive(runs: dict[Key, pd.DataFrame], texts: list[str], *, seed
     return raw("".join(parts))
 
 
-def paper_levels(
-    layer_tables: dict[Key, pd.DataFrame], model: str, levels: dict[str, float], *, label: Callable[[str], str]
-) -> plt.Figure:
+def paper_levels(layer_tables: dict[Key, pd.DataFrame], model: str, levels: dict[str, float], *, label: Callable[[str], str]) -> plt.Figure:
     """``model``'s mean F per layer under each of its presets, beside the paper's three BERT levels
     ('layer 0', 'layers 1–2', 'layers 3+') drawn as black bars over the layers they span."""
     fig, ax = plt.subplots(figsize=(8, 3.6))
@@ -75,5 +73,3 @@ def author_depth(author: pd.DataFrame, layer_tables: dict[Key, pd.DataFrame], *,
     depth_profile(frames, value="dF", ax=ax, title="ΔF vs random by relative depth")
     ax.set_ylabel("ΔF vs random")
     return fig
-
-

@@ -83,7 +83,9 @@ def share_grid(shares: pd.DataFrame, *, label: Callable[[str], str]) -> plt.Figu
     rows = [f"{e} vs {b}" if b != "—" else e for e, b in zip(shares["effect"], shares["baseline"], strict=True)]
     grid = shares.assign(row=rows).pivot_table(index=["model", "corpus"], columns="row", values="all")
     fig, ax = plt.subplots(figsize=(7.5, 0.4 * len(grid) + 1.4))
-    sns.heatmap(grid, annot=True, fmt=".0%", vmin=0, vmax=1, cmap="viridis", ax=ax, cbar_kws={"label": "share of specifications, CI above 0"})
+    sns.heatmap(
+        grid, annot=True, fmt=".0%", vmin=0, vmax=1, cmap="viridis", ax=ax, cbar_kws={"label": "share of specifications, CI above 0"}
+    )
     ax.set_yticks(np.arange(len(grid)) + 0.5, [f"{label(m)}, {c}" for m, c in grid.index], rotation=0)
     ax.set_ylabel("model, corpus")
     ax.set_xlabel("effect")

@@ -98,16 +98,29 @@ def tiny_config(arch: str, vocab: int, eos: int, tiny: dict[str, int] | None = N
     return tf.Phi3Config(**common, num_key_value_heads=H, **ids)
 
 
+HEADS = {
+    "bert": "AutoModelForMaskedLM",
+    "distilbert": "AutoModelForMaskedLM",
+    "gpt2": "AutoModelForCausalLM",
+    "llama": "AutoModelForCausalLM",
+    "phi3": "AutoModelForCausalLM",
+}
+"""The class each real checkpoint is saved as (BertForMaskedLM, GPT2LMHeadModel, LlamaForCausalLM, …)."""
+
+
 def save_tiny(arch: str, tokenizer: str, folder: Path, *, seed: int = 0, tiny: dict[str, int] | None = None) -> Path:
     """A seeded random-initialised tiny model of ``arch`` and its tokenizer, saved to ``folder``
-    (``tiny`` overrides ``TINY``'s sizes: {"layers": 3} for a model shallower than a claim's band)."""
-    from transformers import AutoModel
+    (``tiny`` overrides ``TINY``'s sizes: {"layers": 3} for a model shallower than a claim's band),
+    with the head its real checkpoint has (``HEADS``), so that every loader of the real model works."""
+    import transformers
+
+    loader = getattr(transformers, HEADS[arch])
 
     tok = byte_level_bpe(folder) if tokenizer == "bpe" else wordpiece(folder, tokenizer)
     eos = tok.eos_token_id if tok.eos_token_id is not None else 0
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        model = AutoModel.from_config(tiny_config(arch, len(tok), eos, tiny), attn_implementation="eager")
+        model = loader.from_config(tiny_config(arch, len(tok), eos, tiny), attn_implementation="eager")
     model.save_pretrained(folder)
     return folder
 

@@ -1,0 +1,119 @@
+"""Chapter 9's statistics: the ranking's partial ρ equals the correlation of rank residuals, its
+bootstrap CIs cover the point estimate and are seeded; the pruning masks remove the stated share
+in the stated order; the gap to random pruning has the sign of the data; the training signal's
+gradients add up (∇F = ∇ΔEPC − λ∇ΔH, so the entropy and density parts explain ∇F exactly)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats as sps
+
+from gedig import GedigError
+from gedig.analysis import heads_that_matter as study
+from gedig.experiments.importance import Importance
+
+
+def _data(T: int = 20, L: int = 3, H: int = 4, seed: int = 0) -> tuple[pd.DataFrame, Importance]:
+    rng = np.random.default_rng(seed)
+    head = rng.random(L * H)  # each head's own level, seen through text-to-text noise
+    entropy = head + 0.5 * rng.random((T, L * H))
+    F = -head + 0.5 * rng.random(L * H) + 0.3 * rng.random((T, L * H))
+    delta = (1 - head) + 0.5 * rng.random(L * H) + 0.5 * rng.random((T, L * H))
+    t, lh = np.meshgrid(np.arange(T), np.arange(L * H), indexing="ij")
+    per_text = pd.DataFrame(
+        {
+            "text_id": t.ravel(),
+            "layer": lh.ravel() // H,
+            "head": lh.ravel() % H,
+            "F_published": F.ravel(),
+            "stat_row_entropy": entropy.ravel(),
+            "stat_max_weight": (1 - entropy + 0.3 * rng.random((T, L * H))).ravel(),
+        }
+    )
+    counts = rng.integers(5, 15, T).astype(float)
+    imp = Importance(
+        delta=delta.reshape(T, L, H) * counts[:, None, None],
+        gradient_per_text=np.abs(delta).reshape(T, L, H),
+        sums=counts * 3,
+        counts=counts,
+    )
+    return per_text, imp
+
+
+def test_partial_rho_is_the_correlation_of_rank_residuals():
+    rng = np.random.default_rng(1)
+    x, y, z = rng.random(50), rng.random(50), rng.random(50)
+    rx, ry, rz = (sps.rankdata(v) for v in (x, y, z))
+
+    def residual(a: np.ndarray) -> np.ndarray:
+        slope, intercept = np.polyfit(rz, a, 1)
+        return a - (slope * rz + intercept)
+
+    assert study._partial(x, y, z) == pytest.approx(np.corrcoef(residual(rx), residual(ry))[0, 1], abs=1e-12)
+
+
+def test_ranking_table_has_a_seeded_ci_around_each_estimate():
+    per_text, imp = _data()
+    data = study.RankingData.from_tables(per_text, imp, ["F_published", "stat_row_entropy", "stat_max_weight"])
+    table = study.ranking_table(data, n_boot=199, seed=3)
+    assert list(table["kind"]) == ["spearman"] * 3 + ["partial given entropy"]
+    assert (table["ci_low"] <= table["rho"]).all() and (table["rho"] <= table["ci_high"]).all()
+    importance = imp.delta.sum(0).ravel() / imp.counts.sum()
+    heads_f = per_text.groupby(["layer", "head"])["F_published"].mean().to_numpy()
+    assert table["rho"].iloc[0] == pytest.approx(sps.spearmanr(heads_f, importance).statistic)
+    assert table.equals(study.ranking_table(data, n_boot=199, seed=3))
+
+
+def test_pruning_masks_remove_each_share_in_order():
+    heads = pd.DataFrame({"layer": np.repeat([0, 1], 5), "head": np.tile(range(5), 2), "F_published": np.arange(10.0)})
+    heads = heads.assign(
+        stat_row_entropy=-heads["F_published"],
+        stat_max_weight=heads["F_published"],
+        importance_ablation=heads["F_published"][::-1].to_numpy(),
+    )
+    orders = study.pruning_orders(heads, n_random=3, seed=0)
+    assert list(orders["F, lowest first"][:3]) == [0, 1, 2]
+    assert list(orders["F, highest first"][:3]) == [9, 8, 7]
+    assert sum(name.startswith("random") for name in orders) == 3
+    masks, index = study.pruning_masks(orders, 2, 5)
+    assert len(masks) == 1 + len(orders) * 9
+    row = index[(index["order"] == "F, lowest first") & (index["share"] == 0.3)].index[0]
+    assert masks[row].ravel().tolist() == [0, 0, 0] + [1] * 7
+    assert (1 - masks[1:]).sum(axis=(1, 2)).tolist() == index["removed"].iloc[1:].tolist()
+
+
+def test_the_gap_to_random_pruning_has_the_sign_of_the_data():
+    index = pd.DataFrame({"order": ["none", "F, lowest first", "random 1", "random 2"], "share": [0.0, 0.3, 0.3, 0.3]})
+    counts = np.full(30, 10.0)
+    rng = np.random.default_rng(0)
+    sums = np.vstack([np.full(30, 20.0), 20 + rng.normal(0, 1, 30), 25 + rng.normal(0, 1, 30), 25 + rng.normal(0, 1, 30)])
+    gap = study.pruning_gap(index, sums, counts, 0.3, n_boot=199)
+    assert gap["gap"] == pytest.approx((sums[1] - sums[2:].mean(0)).sum() / counts.sum())
+    assert gap["ci_high"] < 0 < -gap["gap"]
+
+
+def test_split_texts_keeps_ranking_and_pruning_apart():
+    rank, prune = study.split_texts([f"t{i}" for i in range(10)], 4, 5)
+    assert not set(rank) & set(prune) and len(rank) == 4 and len(prune) == 5
+    with pytest.raises(GedigError, match="cannot give 4 ranking texts and 7"):
+        study.split_texts([f"t{i}" for i in range(10)], 4, 7)
+
+
+@pytest.mark.slow
+def test_f_gradient_is_its_entropy_part_plus_its_density_part():
+    import torch
+
+    from gedig.experiments.sweep import load_splits
+    from gedig.experiments.training import Protocol, load_classifier
+    from gedig.experiments.training_signal import gradient_comparison
+
+    protocol = Protocol(n_train=32, n_eval=16, epochs=1, max_length=32)
+    model, tok = load_classifier(protocol.model, 0, torch.device("cpu"))
+    out = gradient_comparison(model, tok, load_splits(protocol)[0], protocol, n_batches=1)
+    # ∇F = ∇ΔEPC + (−λ∇ΔH) exactly (the path term has no gradient): with c the cosine of ∇F and −λ∇ΔH
+    # and r = ‖λ∇ΔH‖/‖∇F‖, ‖∇ΔEPC‖² = ‖∇F − (−λ∇ΔH)‖² = ‖∇F‖²(1 − 2c·r + r²)
+    c, r = out["cosine"], out["entropy_ratio"]
+    assert out["density_ratio"] ** 2 == pytest.approx(1 - 2 * c * r + r**2, rel=1e-3)
+    assert out["entropy_share"] == pytest.approx(c**2) and out["n_batches"] == 1
