@@ -36,11 +36,11 @@
 
 # %% tags=["parameters"]
 profile = "full"
-n_rank = 24  # texts that rank the heads (F, statistics, importance)
-n_prune = 24  # other texts that score the pruned models
-max_length = 48  # tokens per text
-n_rank_classifier = 200  # evaluation examples that rank the classifier's heads
-n_prune_classifier = 200  # the next ones, which score its pruned versions
+n_rank = 16  # texts that rank the heads (F, statistics, importance)
+n_prune = 16  # other texts that score the pruned models
+max_length = 32  # tokens per text
+n_rank_classifier = 100  # evaluation examples that rank the classifier's heads
+n_prune_classifier = 100  # the next ones, which score its pruned versions
 n_train = 2000  # the classifier: chapter 6's protocol (its α = 0 arm)
 n_eval = 500
 epochs = 3
@@ -107,7 +107,7 @@ studies[study.CLASSIFIER] = classifier
 every = study.distinct(studies)
 
 # %% tags=["remove-input"]
-page.blocks(takeaways.importance_setup(every, why, record, label=P.label))
+page.blocks(takeaways.importance_setup(every, why, record))
 
 # %% [markdown]
 # ## Does F rank heads by importance?

@@ -170,9 +170,8 @@ def pruning_curves(index: pd.DataFrame, sums: np.ndarray, counts: np.ndarray, co
     starts = [base.to_frame().T.assign(order=name) for name in table["order"].unique() if name != "none"]
     out = pd.concat([*starts, table[table["order"] != "none"]], ignore_index=True)
     out["family"] = np.where(out["order"].str.startswith(RANDOM), RANDOM, out["order"])
-    return (
-        out.astype({"share": float, "removed": int, "metric": float}).sort_values(["order", "share"], kind="stable").reset_index(drop=True)
-    )
+    types = {"share": float, "removed": int, "metric": float, **({"accuracy": float} if correct is not None else {})}
+    return out.astype(types).sort_values(["order", "share"], kind="stable").reset_index(drop=True)
 
 
 def pruning_gap(
@@ -348,10 +347,16 @@ def training_signal(protocol: Any, seed: int, folder: str, *, n_batches: int, de
     from ..experiments.training_signal import gradient_comparison
     from ..models.devices import resolve_device
 
+    from transformers.utils import logging as hf_logging
+
     dev = resolve_device(device)
     train, _ = load_splits(protocol)
-    start, tok = load_classifier(protocol.model, seed, dev)
-    tuned = AutoModelForSequenceClassification.from_pretrained(folder, attn_implementation="eager").to(dev)
+    hf_logging.disable_progress_bar()  # no loading bars on the page
+    try:
+        start, tok = load_classifier(protocol.model, seed, dev)
+        tuned = AutoModelForSequenceClassification.from_pretrained(folder, attn_implementation="eager").to(dev)
+    finally:
+        hf_logging.enable_progress_bar()
     rows = []
     for state, model, tokenizer in (("initialisation", start, tok), ("fine-tuned (α = 0)", tuned, AutoTokenizer.from_pretrained(folder))):
         rows.append({"state": state, **gradient_comparison(model, tokenizer, train, protocol, n_batches=n_batches)})

@@ -261,11 +261,12 @@ CHAPTERS: tuple[Chapter, ...] = (
         ),
         {
             "ci": {
-                "n_rank": 6,
-                "n_prune": 6,
-                "max_length": 24,
-                "n_rank_classifier": 24,
-                "n_prune_classifier": 24,
+                "n_rank": 4,
+                "n_prune": 4,
+                "max_length": 16,
+                "n_random": 3,
+                "n_rank_classifier": 16,
+                "n_prune_classifier": 16,
                 "n_train": 64,
                 "n_eval": 80,
                 "epochs": 1,

@@ -18,7 +18,7 @@ import pandas as pd
 from ..analysis.heads import DIFFER_P
 from ..paper import PAPER_BERT_LAYERS, paper_delta_f, paper_freg_pp
 from ..util.text import signed
-from .claims import tally_words
+from .claims import WHY_MISSING, tally_words
 from .named import fields, has, read
 from .profiles import PAIR, SYSTEMS, Profile
 from .profiles import get as get_profile
@@ -251,14 +251,13 @@ def heads_that_matter(m: Measures) -> list[str]:
             f"({'better than random at ' + ' and '.join(f'{k} %' for k in beats) if beats else 'not better than random at either'})"
         )
     out = ["Does F find the heads that matter? " + "; ".join(lines) + "."]
-    missing = [
-        s for s in IMPORTANCE_SYSTEMS if s not in studied and has(m, "why_missing.importance.{system}.F_published.rho_ci_low", system=s)
-    ]
-    if missing:
-        out.append(
-            "Not measured: " + "; ".join(f"{P.label(s)} ({m[f'why_missing.importance.{s}.F_published.rho_ci_low']})" for s in missing) + "."
-        )
-    cos = {state: read(m, "freg_signal.{system}.{state}.cosine", system="distilbert-sst2", state=state) for state in ("init", "trained")}
+    reasons = {s: m.get(f"{WHY_MISSING}importance.{s}.F_published.rho_ci_low") for s in IMPORTANCE_SYSTEMS if s not in studied}
+    if any(reasons.values()):
+        out.append("Not measured: " + "; ".join(why for why in reasons.values() if why) + ".")
+    cos = {
+        state: read(m, "freg_signal.{system}.{state}.{signal}", system="distilbert-sst2", state=state, signal="cosine")
+        for state in ("init", "trained")
+    }
     bound = _bound("OURS-Freg-is-entropy-reg")
     same = all(c > bound for c in cos.values())
     out.append(
@@ -280,7 +279,7 @@ def classifier_label(system_label: str, seed: int) -> str:
     return f"{system_label}, fine-tuned (α = 0, seed {seed})"
 
 
-def importance_setup(studies: Sequence[Any], why: Mapping[str, str], record: Mapping[str, Any], *, label: Label) -> str:
+def importance_setup(studies: Sequence[Any], why: Mapping[str, str], record: Mapping[str, Any]) -> str:
     """What was measured: each model with its metric and texts, the classifier's accuracy, and the
     systems whose metric does not apply to their model."""
     parts = [
@@ -292,7 +291,7 @@ def importance_setup(studies: Sequence[Any], why: Mapping[str, str], record: Map
     lines.append(
         f"The classifier's accuracy on the whole evaluation split is {100 * record['accuracy']:.2f} % ({record['steps']} training steps)."
     )
-    lines += [f"Not measured for {label(system)}: {reason}." for system, reason in why.items()]
+    lines += [f"Not measured for {SYSTEMS[system]}: {reason}." for system, reason in why.items()]
     return "\n\n".join(lines)
 
 
@@ -530,8 +529,8 @@ def headline(table: pd.DataFrame, m: Measures) -> str:
             f"(paired t p = {read(m, 'freg.F.p_paired_t.alpha{alpha}', alpha='0.001'):.2g}; the paper: {signed(paper_freg_pp(0.001), '+.2f')}, "
             f"'significant'), α = 1 by {signed(read(m, 'freg.collapse_drop_pp'), '+.2f')} (the paper: {signed(paper_freg_pp(1.0), '+.2f')})."
         )
-    cos = "freg_signal.{system}.{state}.cosine"
-    if has(m, cos, system="distilbert-sst2", state="init") and has(
+    cos = "freg_signal.{system}.{state}.{signal}"
+    if has(m, cos, system="distilbert-sst2", state="init", signal="cosine") and has(
         m, "importance.{system}.{column}.{part}", system="gpt2", column="F_published", part="rho"
     ):
         rho = read(m, "importance.{system}.{column}.{part}", system="gpt2", column="F_published", part="rho")
@@ -539,7 +538,7 @@ def headline(table: pd.DataFrame, m: Measures) -> str:
         lines.append(
             f"- **Does F find the heads that matter?** For {P.label('gpt2')}, ρ(F, importance by ablation) = {signed(rho, '+.2f')}, "
             f"and {signed(partial, '+.2f')} once entropy is accounted for; F-regularisation's gradient has cosine "
-            f"{read(m, cos, system='distilbert-sst2', state='init'):.3f} with the entropy term's (chapter 9)."
+            f"{read(m, cos, system='distilbert-sst2', state='init', signal='cosine'):.3f} with the entropy term's (chapter 9)."
         )
     lines += ["", "Every verdict is computed from the executed chapters (see [Claims](claims.md))."]
     return "\n".join(lines) + "\n"
