@@ -341,13 +341,12 @@ def training_signal(protocol: Any, seed: int, folder: str, *, n_batches: int, de
     initialisation (the pretrained encoder with a new head, as every chapter-6 arm starts) and on the
     fine-tuned α = 0 classifier, on the first training batches."""
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
+    from transformers.utils import logging as hf_logging
 
     from ..experiments.sweep import load_splits
     from ..experiments.training import load_classifier
     from ..experiments.training_signal import gradient_comparison
     from ..models.devices import resolve_device
-
-    from transformers.utils import logging as hf_logging
 
     dev = resolve_device(device)
     train, _ = load_splits(protocol)
