@@ -89,9 +89,9 @@ studies, why = study.language_model_studies(
 # ## The classifier
 #
 # The encoder on SST-2 is chapter 6's α = 0 arm, trained by chapter 6's own training function and
-# kept (chapter 6's run records keep no weights). Its heads are ranked on the first
-# `n_rank_classifier` examples of the evaluation split and its pruned versions scored on the next
-# `n_prune_classifier`.
+# kept (chapter 6's run records keep no weights). Its heads are ranked on `n_rank_classifier`
+# examples of the evaluation split and its pruned versions scored on `n_prune_classifier` others,
+# both drawn at random with the chapter's seed (the split is stored class by class).
 
 # %%
 protocol = Protocol(n_train=n_train, n_eval=n_eval, epochs=epochs, **P.freg)

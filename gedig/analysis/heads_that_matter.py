@@ -307,8 +307,9 @@ def language_model_studies(
 def classifier_study(
     protocol: Any, seed: int, *, n_rank: int, n_prune: int, label: str, options: dict[str, Any]
 ) -> tuple[ModelStudy, dict[str, Any], str]:
-    """The fine-tuned classifier's study: its heads ranked on the first ``n_rank`` examples of the
-    evaluation split and pruned on the next ``n_prune``; its training record; its folder."""
+    """The fine-tuned classifier's study: its heads ranked on ``n_rank`` examples of the evaluation
+    split and pruned on ``n_prune`` others (both drawn with the options' seed); its training record;
+    its folder."""
     from ..experiments.classifier import fine_tuned_classifier
     from ..experiments.sweep import load_splits
 
@@ -321,7 +322,9 @@ def classifier_study(
         raise GedigError(f"{protocol.corpus} has sentence pairs; chapter 9 scores single-sentence classifiers")
     if len(evals) < n_rank + n_prune:
         raise GedigError(f"the evaluation split has {len(evals)} examples; ranking and pruning need {n_rank} + {n_prune}")
-    rank, prune = evals.iloc[:n_rank], evals.iloc[n_rank : n_rank + n_prune]
+    # the split is stored class by class: draw both sets from a seeded shuffle, so that each holds both classes
+    drawn = evals.sample(frac=1.0, random_state=options.get("seed", 0))
+    rank, prune = drawn.iloc[:n_rank], drawn.iloc[n_rank : n_rank + n_prune]
     study = study_model(
         str(folder),
         rank["text"].tolist(),
