@@ -308,13 +308,14 @@ def bench_heads_chapter(profile: str = "full") -> dict[str, float | str]:
     from .analysis import heads_that_matter as study
     from .analysis.importance import head_scores, importance_per_text, pruned_per_text
     from .book.build import chapter_parameters, notebook_defaults
+    from .book.chapters import of_measure
     from .book.profiles import get as get_profile
     from .experiments.classifier import fine_tuned_classifier
-    from .experiments.sweep import load_splits
+    from .experiments.splits import load_splits
     from .experiments.training import Protocol
     from .models.corpora import load_texts
 
-    name = "09_heads_that_matter"
+    name = of_measure("importance.n_random_orders").name  # the chapter that writes the importance measures
     p = {**notebook_defaults(name), **chapter_parameters(profile, name)}
     P = get_profile(profile)
     texts = load_texts(P.corpus, n=p["n_rank"] + p["n_prune"], seed=p["seed"])

@@ -155,9 +155,9 @@ page.bullets(takeaways.ranking_lines(every))
 # %% tags=["hide-input"]
 page.figure(
     figures.pruning(every),
-    f"The metric against the share of heads removed (0–90 %), per order; grey: the range "
-    f"of {n_random} random orders and their mean. Scored on texts the rankings did "
-    "not see.",
+    "The metric against the share of heads removed (0–90 %), per order; grey: the "
+    f"range of {n_random} random orders and their mean. Scored on texts the rankings "
+    "did not see.",
 )
 
 # %% tags=["hide-input"]

@@ -117,3 +117,23 @@ def test_f_gradient_is_its_entropy_part_plus_its_density_part():
     c, r = out["cosine"], out["entropy_ratio"]
     assert out["density_ratio"] ** 2 == pytest.approx(1 - 2 * c * r + r**2, rel=1e-3)
     assert out["entropy_share"] == pytest.approx(c**2) and out["n_batches"] == 1
+
+
+def test_pruning_curves_keep_the_named_orders_first_and_mark_the_random_ones():
+    heads = pd.DataFrame({"layer": np.repeat([0, 1], 5), "head": np.tile(range(5), 2), "F_published": np.arange(10.0)})
+    heads = heads.assign(stat_row_entropy=0.0, stat_max_weight=0.0, importance_ablation=0.0)
+    masks, index = study.pruning_masks(study.pruning_orders(heads, n_random=2, seed=0), 2, 5)
+    counts = np.full(4, 8.0)
+    sums = (1 - masks).sum(axis=(1, 2))[:, None] * np.ones((1, 4))  # the metric grows with the heads removed
+    curves = study.pruning_curves(index, sums, counts)
+    assert list(curves["order"].unique()) == [*study.ORDERS, "random 1", "random 2"]
+    assert curves["random"].tolist() == curves["order"].str.startswith("random").tolist()
+    assert (curves.groupby("order")["share"].min() == 0).all()  # every curve starts at the unpruned model
+    line = curves[curves["order"] == study.F_ORDER]
+    assert line["metric"].tolist() == pytest.approx([r / 8 for r in line["removed"]])
+
+    from gedig.figures import heads_that_matter as figures
+
+    st = study.ModelStudy("m", "CE (nats)", heads, pd.DataFrame(), curves, {}, 0.0, 4, 4)
+    ax = figures.pruning([st]).axes[0]
+    assert ax.get_legend_handles_labels()[1] == ["random (2 orders)", *study.ORDERS]

@@ -198,6 +198,7 @@ def test_a_metric_that_does_not_apply_is_one_clear_error():
     [
         (["--model", "smollm2-135m", "--task", "masked-lm"], "is a causal-lm (llama): a masked-lm metric"),
         (["--model", "no-such/model-here"], "no-such/model-here"),
+        (["--model", "smollm2-135m", "--n", "100000"], "cannot draw n = 100000"),
     ],
 )
 def test_the_command_line_names_a_bad_request_in_one_line_and_caches_nothing(args, message, tmp_path):
@@ -210,7 +211,7 @@ def test_the_command_line_names_a_bad_request_in_one_line_and_caches_nothing(arg
     if os.path.isdir(shared):
         os.symlink(shared, tmp_path / "models")
     run = subprocess.run(
-        [sys.executable, "-m", "gedig", "importance", "--n", "4", *args, "--quiet"], env=env, capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "gedig", "importance", *(["--n", "4"] if "--n" not in args else []), *args, "--quiet"], env=env, capture_output=True, text=True, timeout=300
     )
     assert run.returncode == 2, run.stderr
     lines = [line for line in run.stderr.splitlines() if line.strip()]

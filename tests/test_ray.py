@@ -44,7 +44,11 @@ def test_ray_sweep_records_equal_the_local_executor(cluster, tmp_path):
         torch.set_num_threads(threads)
     table = run_sweep(TINY, [0, 0.1], [1, 2], control_alpha=None, out_dir=tmp_path / "ray", executor="ray", progress=False)
     assert len(table) == 4
-    assert records(tmp_path / "ray") == records(tmp_path / "local")
+    # the same numbers; each record names the executor it ran on
+    ray, local = records(tmp_path / "ray"), records(tmp_path / "local")
+    assert {r.pop("layout") for r in ray.values()} == {"Ray task × 1 CPU"}
+    assert {r.pop("layout") for r in local.values()} == {"1 worker × 1 thread"}
+    assert ray == local
     # a rerun finds every record and runs nothing
     again = run_sweep(TINY, [0, 0.1], [1, 2], control_alpha=None, out_dir=tmp_path / "ray", executor="ray", progress=False, train=None)
     pd.testing.assert_frame_equal(again, table)

@@ -160,8 +160,9 @@ def pruning_masks(
 
 
 def pruning_curves(index: pd.DataFrame, sums: np.ndarray, counts: np.ndarray, correct: np.ndarray | None = None) -> pd.DataFrame:
-    """The tidy curves: one row per order and share with the metric (and accuracy); the unpruned
-    model is share 0 of every order."""
+    """The tidy curves: one row per order and share with the metric (and accuracy), in the order the
+    orders were drawn (the named ones first); the unpruned model is share 0 of every order; ``random``
+    marks the random orders, and ``family`` names them all ``random``."""
     metric = sums.sum(1) / counts.sum()
     table = index.assign(metric=metric)
     if correct is not None:
@@ -169,9 +170,12 @@ def pruning_curves(index: pd.DataFrame, sums: np.ndarray, counts: np.ndarray, co
     base = table[table["order"] == "none"].iloc[0]
     starts = [base.to_frame().T.assign(order=name) for name in table["order"].unique() if name != "none"]
     out = pd.concat([*starts, table[table["order"] != "none"]], ignore_index=True)
-    out["family"] = np.where(out["order"].str.startswith(RANDOM), RANDOM, out["order"])
+    out["random"] = out["order"].str.startswith(RANDOM)
+    out["family"] = np.where(out["random"], RANDOM, out["order"])
     types = {"share": float, "removed": int, "metric": float, **({"accuracy": float} if correct is not None else {})}
-    return out.astype(types).sort_values(["order", "share"], kind="stable").reset_index(drop=True)
+    position = {name: i for i, name in enumerate(index["order"].unique())}  # the named orders first, as drawn
+    out = out.astype(types).assign(_position=out["order"].map(position))
+    return out.sort_values(["_position", "share"], kind="stable").drop(columns="_position").reset_index(drop=True)
 
 
 def pruning_gap(

@@ -187,15 +187,19 @@ def run_all(
                 on_result(key, result)
 
 
+TIMED_ALPHA = 1.0
+"""The α of the F arm whose step is timed. Any α ≠ 0 costs the same (F is computed and
+differentiated whatever its weight); α = 0 skips F and would time a cheaper step."""
+
+
 def _seconds_per_step(protocol: Any, n_steps: int) -> float:
-    """Median seconds of the chapter-6 step (CE + α·F at the control α) in this process."""
+    """Median seconds of the chapter-6 step of an F arm (CE + α·F) in this process."""
     import numpy as np
 
     from .steps import timed_steps
-    from .sweep import CONTROL_ALPHA
     from .training import Arm
 
-    (elapsed,) = timed_steps(protocol, [Arm(CONTROL_ALPHA, 0)], n_steps=n_steps + WARMUP_STEPS, device="cpu")
+    (elapsed,) = timed_steps(protocol, [Arm(TIMED_ALPHA, 0)], n_steps=n_steps + WARMUP_STEPS, device="cpu")
     return float(np.median(elapsed[WARMUP_STEPS:]))
 
 

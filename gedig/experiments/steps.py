@@ -8,6 +8,7 @@ import time
 from collections.abc import Sequence
 
 from ..models.devices import resolve_device
+from .splits import load_splits
 from .training import Arm, Protocol, batches, load_classifier, make_optimizer, regulariser
 
 
@@ -22,8 +23,6 @@ def timed_steps(protocol: Protocol, arms: Sequence[Arm], *, n_steps: int = 24, s
     """
     import torch
     from transformers import get_linear_schedule_with_warmup
-
-    from .sweep import load_splits
 
     dev = resolve_device(device)
     train, _ = load_splits(protocol)

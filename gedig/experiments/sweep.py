@@ -20,24 +20,17 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from ..errors import GedigError
-from ..models.corpora import labelled_splits
 from ..models.devices import resolve_device
 from ..util.inputs import note_input
 from ..util.io import atomic_write_text, cache_dir, read_cached
 from ..util.progress import Countdown, say
 from .layout import Layout, choose, parse_layout, run_all
+from .splits import load_splits
 from .training import Arm, Protocol, data_version, train_arm, training_version
 
 CONTROL_ALPHA = 0.01
 """The weight of the random-value control arm, and of the timed regularised step: the middle of
 the paper's non-zero α grid, where F is neither negligible nor collapsing accuracy."""
-
-
-def load_splits(protocol: Protocol) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The protocol's training and evaluation tables, drawn once (the same for every arm)."""
-    return labelled_splits(
-        protocol.corpus, n_train=protocol.n_train, n_eval=protocol.n_eval, seed=protocol.data_seed, selection=protocol.selection
-    )
 
 
 def sweep_dir(protocol: Protocol) -> Path:

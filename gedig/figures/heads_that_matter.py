@@ -1,12 +1,18 @@
 """Figures of chapter 9: each head's importance against its F (coloured by layer), the pruning
-curves with the random band and the oracle, and the ρ of each statistic with its CI."""
+curves with the random band and the oracle, and the ρ of each statistic with its CI.
+
+Each function takes chapter 9's studies (``gedig.analysis.heads_that_matter.ModelStudy``: a
+``label``, a ``metric`` and the tidy ``heads``, ``ranking`` and ``curves`` tables) and reads only
+those tables, so that the figures sit beside the analysis, not above it.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import matplotlib.pyplot as plt
 import numpy as np
-
-from ..analysis.heads_that_matter import ORDERS, RANDOM, ModelStudy
 
 NAMES = {
     "F_published": "F (published)",
@@ -23,9 +29,10 @@ STYLES = {
     "confidence, lowest first": {"color": "#9467bd", "marker": "v"},
     "ablation importance, least first (oracle)": {"color": "black", "marker": "", "linestyle": "--"},
 }
+"""How each named pruning order is drawn (an order without a style here is drawn in the default one)."""
 
 
-def importance_vs_f(studies: list[ModelStudy]) -> plt.Figure:
+def importance_vs_f(studies: Sequence[Any]) -> plt.Figure:
     """One panel per model: each head's importance by ablation against its F (published), coloured
     by layer, with Spearman's ρ in the title."""
     fig, axes = plt.subplots(1, len(studies), figsize=(4.8 * len(studies), 4.2), squeeze=False)
@@ -42,25 +49,21 @@ def importance_vs_f(studies: list[ModelStudy]) -> plt.Figure:
     return fig
 
 
-def pruning(studies: list[ModelStudy], *, column: str = "metric") -> plt.Figure:
+def pruning(studies: Sequence[Any], *, column: str = "metric") -> plt.Figure:
     """One panel per model: the metric against the share of heads removed, per order; the random
     orders as a band (their range) around their mean."""
     fig, axes = plt.subplots(1, len(studies), figsize=(4.8 * len(studies), 4.4), squeeze=False)
     for ax, st in zip(axes[0], studies, strict=True):
         c = st.curves
-        rand = c[c["family"] == RANDOM].groupby("share")[column].agg(["min", "max", "mean"])
+        random = c[c["random"]]
+        rand = random.groupby("share")[column].agg(["min", "max", "mean"])
         ax.fill_between(
-            rand.index,
-            rand["min"],
-            rand["max"],
-            color="grey",
-            alpha=0.3,
-            label=f"random ({c[c['family'] == RANDOM]['order'].nunique()} orders)",
+            rand.index, rand["min"], rand["max"], color="grey", alpha=0.3, label=f"random ({random['order'].nunique()} orders)"
         )
         ax.plot(rand.index, rand["mean"], color="grey", linewidth=1)
-        for name in ORDERS:
+        for name in c.loc[~c["random"], "order"].unique():
             line = c[c["order"] == name].sort_values("share")
-            ax.plot(line["share"], line[column], label=name, markersize=4, **STYLES[name])
+            ax.plot(line["share"], line[column], label=name, markersize=4, **STYLES.get(name, {"marker": "."}))
         ax.set_xlabel("share of heads removed")
         ax.set_ylabel(st.metric.split(" (")[0] if column == "metric" else column)
         ax.set_title(st.label, fontsize=10)
@@ -71,7 +74,7 @@ def pruning(studies: list[ModelStudy], *, column: str = "metric") -> plt.Figure:
     return fig
 
 
-def ranking_intervals(studies: list[ModelStudy]) -> plt.Figure:
+def ranking_intervals(studies: Sequence[Any]) -> plt.Figure:
     """Each statistic's ρ with importance (and each F's partial ρ given entropy), with its CI, per model."""
     fig, axes = plt.subplots(1, len(studies), figsize=(4.8 * len(studies), 3.4), squeeze=False, sharex=True)
     for ax, st in zip(axes[0], studies, strict=True):
