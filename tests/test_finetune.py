@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from gedig import analysis
-from gedig.experiments.sweep import finished_runs, load_splits, run_sweep
+from gedig.experiments.splits import load_splits
+from gedig.experiments.sweep import finished_runs, run_sweep
 from gedig.experiments.training import Arm, Protocol
 
 pytestmark = pytest.mark.slow

@@ -105,7 +105,7 @@ def test_split_texts_keeps_ranking_and_pruning_apart():
 def test_f_gradient_is_its_entropy_part_plus_its_density_part():
     import torch
 
-    from gedig.experiments.sweep import load_splits
+    from gedig.experiments.splits import load_splits
     from gedig.experiments.training import Protocol, load_classifier
     from gedig.experiments.training_signal import gradient_comparison
 

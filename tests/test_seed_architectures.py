@@ -59,7 +59,7 @@ def test_tiny_architecture_loads_detects_causality_and_matches_the_reference(tin
 def test_tiny_distilbert_fine_tunes_with_f_regularisation(tiny):
     """DistilBertForSequenceClassification: the soft gauge sends gradient into attention, and a
     few steps of the sweep's own training loop run with α > 0."""
-    from gedig.experiments.sweep import load_splits
+    from gedig.experiments.splits import load_splits
     from gedig.experiments.training import Arm, Protocol, load_classifier, train_arm
     from gedig.gauge.soft import f_mean
 

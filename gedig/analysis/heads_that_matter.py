@@ -162,7 +162,7 @@ def pruning_masks(
 def pruning_curves(index: pd.DataFrame, sums: np.ndarray, counts: np.ndarray, correct: np.ndarray | None = None) -> pd.DataFrame:
     """The tidy curves: one row per order and share with the metric (and accuracy), in the order the
     orders were drawn (the named ones first); the unpruned model is share 0 of every order; ``random``
-    marks the random orders, and ``family`` names them all ``random``."""
+    marks the random orders (the band)."""
     metric = sums.sum(1) / counts.sum()
     table = index.assign(metric=metric)
     if correct is not None:
@@ -171,7 +171,6 @@ def pruning_curves(index: pd.DataFrame, sums: np.ndarray, counts: np.ndarray, co
     starts = [base.to_frame().T.assign(order=name) for name in table["order"].unique() if name != "none"]
     out = pd.concat([*starts, table[table["order"] != "none"]], ignore_index=True)
     out["random"] = out["order"].str.startswith(RANDOM)
-    out["family"] = np.where(out["random"], RANDOM, out["order"])
     types = {"share": float, "removed": int, "metric": float, **({"accuracy": float} if correct is not None else {})}
     position = {name: i for i, name in enumerate(index["order"].unique())}  # the named orders first, as drawn
     out = out.astype(types).assign(_position=out["order"].map(position))
@@ -315,7 +314,7 @@ def classifier_study(
     split and pruned on ``n_prune`` others (both drawn with the options' seed); its training record;
     its folder."""
     from ..experiments.classifier import fine_tuned_classifier
-    from ..experiments.sweep import load_splits
+    from ..experiments.splits import load_splits
 
     data = load_splits(protocol)
     folder, record = fine_tuned_classifier(
@@ -350,7 +349,7 @@ def training_signal(protocol: Any, seed: int, folder: str, *, n_batches: int, de
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
-    from ..experiments.sweep import load_splits
+    from ..experiments.splits import load_splits
     from ..experiments.training import load_classifier
     from ..experiments.training_signal import gradient_comparison
     from ..models.devices import resolve_device

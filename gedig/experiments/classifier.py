@@ -52,7 +52,7 @@ def fine_tuned_classifier(
 ) -> tuple[Path, dict[str, Any]]:
     """The folder of ``protocol``'s α = 0 classifier for ``seed`` (trained once, then read), and its
     run record (accuracy, steps, the code and data versions)."""
-    from .sweep import load_splits
+    from .splits import load_splits
 
     data = data if data is not None else load_splits(protocol)
     folder = classifier_dir(protocol, seed, data)
