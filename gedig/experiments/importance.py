@@ -163,7 +163,7 @@ def load_head_model(
     finally:
         hf_logging.enable_progress_bar()
         hf_logging.set_verbosity(verbosity)
-    untrained = [k for k in info.get("missing_keys", []) if not k.endswith("position_ids")]
+    untrained = sorted(k for k in info.get("missing_keys", []) if not k.endswith("position_ids"))  # a set: sorted, so the message is the same every run
     if task != "causal-lm" and untrained:
         raise MetricDoesNotApply(
             f"{label} has no trained {task} head (missing {', '.join(untrained[:2])}): its {METRICS[task]} would measure random weights"
