@@ -18,6 +18,7 @@ from .gauge.reference import reference_gauge
 from .models.attention import extract, plan_batches
 from .models.corpora import load_texts
 from .models.loading import load_model
+from .util.memory import peak_memory
 
 
 def _synthetic(L: int, n: int, seed: int) -> torch.Tensor:
@@ -304,7 +305,8 @@ def bench_importance(model: str = "smollm2-135m", *, n_texts: int = 8, max_lengt
 def bench_heads_chapter(profile: str = "full") -> dict[str, float | str]:
     """Chapter 9 at ``profile``'s size, its parts timed with every scoring, importance and pruning
     cache off (the fine-tuned classifier, a model cache, is trained once if absent and not timed):
-    which part dominates the chapter's time."""
+    which part dominates the chapter's time, and the peak resident memory of it all (training
+    included, when it happens)."""
     from .analysis import heads_that_matter as study
     from .analysis.importance import head_scores, importance_per_text, pruned_per_text
     from .book.build import chapter_parameters, notebook_defaults
@@ -329,47 +331,50 @@ def bench_heads_chapter(profile: str = "full") -> dict[str, float | str]:
         timings[part] = timings.get(part, 0.0) + time.perf_counter() - t0
         return out
 
-    common = {"cache": False, "progress": False, "batch_size": p["batch_size"]}
-    n_masks = 1 + (len(study.ORDERS) + p["n_random"]) * (len(study.SHARES) - 1)
-    imp, _ = timed("lm_importance_s", importance_per_text, model, rank, max_length=p["max_length"], **common)
-    timed("lm_scoring_s", head_scores, model, rank, **common)
-    masks = np.ones((n_masks, *imp.ablation.shape), dtype=np.float32)
-    timed("lm_pruning_s", pruned_per_text, model, prune, masks, max_length=p["max_length"], **common)
-    protocol = Protocol(n_train=p["n_train"], n_eval=p["n_eval"], epochs=p["epochs"], **P.freg)
-    folder, _ = fine_tuned_classifier(protocol, p["classifier_seed"], progress=False)
-    evals = load_splits(protocol)[1]
-    rank_c = evals.iloc[: p["n_rank_classifier"]]
-    prune_c = evals.iloc[p["n_rank_classifier"] : p["n_rank_classifier"] + p["n_prune_classifier"]]
-    imp_c, _ = timed(
-        "classifier_importance_s",
-        importance_per_text,
-        str(folder),
-        rank_c["text"].tolist(),
-        rank_c["label"].tolist(),
-        task="classifier",
-        max_length=protocol.max_length,
-        **common,
-    )
-    timed("classifier_scoring_s", head_scores, str(folder), rank_c["text"].tolist(), **common)
-    masks_c = np.ones((n_masks, *imp_c.ablation.shape), dtype=np.float32)
-    timed(
-        "classifier_pruning_s",
-        pruned_per_text,
-        str(folder),
-        prune_c["text"].tolist(),
-        masks_c,
-        prune_c["label"].tolist(),
-        task="classifier",
-        max_length=protocol.max_length,
-        **common,
-    )
-    timed("training_signal_s", study.training_signal, protocol, p["classifier_seed"], str(folder), n_batches=p["signal_batches"])
+    with peak_memory() as peak:  # the chapter's work in this process, its libraries already loaded
+        common = {"cache": False, "progress": False, "batch_size": p["batch_size"]}
+        n_masks = 1 + (len(study.ORDERS) + p["n_random"]) * (len(study.SHARES) - 1)
+        imp, _ = timed("lm_importance_s", importance_per_text, model, rank, max_length=p["max_length"], **common)
+        timed("lm_scoring_s", head_scores, model, rank, **common)
+        masks = np.ones((n_masks, *imp.ablation.shape), dtype=np.float32)
+        timed("lm_pruning_s", pruned_per_text, model, prune, masks, max_length=p["max_length"], **common)
+        protocol = Protocol(n_train=p["n_train"], n_eval=p["n_eval"], epochs=p["epochs"], **P.freg)
+        folder, _ = fine_tuned_classifier(protocol, p["classifier_seed"], progress=False)
+        evals = load_splits(protocol)[1]
+        rank_c = evals.iloc[: p["n_rank_classifier"]]
+        prune_c = evals.iloc[p["n_rank_classifier"] : p["n_rank_classifier"] + p["n_prune_classifier"]]
+        imp_c, _ = timed(
+            "classifier_importance_s",
+            importance_per_text,
+            str(folder),
+            rank_c["text"].tolist(),
+            rank_c["label"].tolist(),
+            task="classifier",
+            max_length=protocol.max_length,
+            **common,
+        )
+        timed("classifier_scoring_s", head_scores, str(folder), rank_c["text"].tolist(), **common)
+        masks_c = np.ones((n_masks, *imp_c.ablation.shape), dtype=np.float32)
+        timed(
+            "classifier_pruning_s",
+            pruned_per_text,
+            str(folder),
+            prune_c["text"].tolist(),
+            masks_c,
+            prune_c["label"].tolist(),
+            task="classifier",
+            max_length=protocol.max_length,
+            **common,
+        )
+        timed("training_signal_s", study.training_signal, protocol, p["classifier_seed"], str(folder), n_batches=p["signal_batches"])
     total = sum(timings.values())
     top = max(timings, key=timings.get)
     return {
         "case": f"chapter 9 at size {profile}, caches off",
         **timings,
         "chapter_s": total,
+        "peak_memory_gb": peak.gb,
+        "peak_memory_measured": peak.how,
         "dominated_by": f"{top.removesuffix('_s')} ({timings[top] / total:.0%})",
     }
 

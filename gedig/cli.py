@@ -193,6 +193,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         "a cached score() call returns in <= 1 s": bool((warm["warm_cache_s"] <= 1.0).all()),
         "exact ablation with the layer replay costs <= 0.6x one full forward per head": bool((ablation <= 0.6).all()),
         "chapter 9 at full size, caches off, takes <= 10 min": bool((chapter9 <= 600).all()),
+        "chapter 9 at full size peaks at <= 4 GB resident memory": bool((table["peak_memory_gb"].dropna() <= 4.0).all()),
         "book --size paper without the hub stops at the preflight (exit 2) in <= 10 s": bool(
             ((preflight["preflight_exit"] == 2) & (preflight["preflight_s"] <= 10.0)).all()
         ),

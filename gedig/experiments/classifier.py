@@ -15,14 +15,12 @@ import shutil
 import time
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
 import pandas as pd
 
 from ..util.io import cache_dir
 from ..util.keys import key_of
 from ..util.progress import say
-from . import training
 from .training import Arm, Protocol, data_version, train_arm, training_version
 
 RECORD = "record.json"
@@ -60,17 +58,14 @@ def fine_tuned_classifier(
     if record is not None:
         return folder, record
     kept: dict[str, Any] = {}
-    load = training.load_classifier
 
-    def keep(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
-        kept["model"], kept["tokenizer"] = load(*args, **kwargs)
-        return kept["model"], kept["tokenizer"]
+    def keep(model: Any, tokenizer: Any) -> None:
+        kept["model"], kept["tokenizer"] = model, tokenizer
 
     if progress:
         say(f"[classifier] training the α = 0 arm of {protocol.model} on {protocol.corpus} (seed {seed}) to keep its weights")
-    # train_arm is the one training loop; its record keeps no weights, so the model it loads is kept here
-    with mock.patch.object(training, "load_classifier", keep):
-        record = train_arm(protocol, Arm(0.0, seed), data=data, device=device, progress=progress)
+    # train_arm is the one training loop; its record keeps no weights, so it hands the trained model to keep
+    record = train_arm(protocol, Arm(0.0, seed), data=data, device=device, progress=progress, keep=keep)
     part = folder.with_name(f"{folder.name}.part-{os.getpid()}")
     shutil.rmtree(part, ignore_errors=True)
     kept["model"].save_pretrained(part)

@@ -1,4 +1,4 @@
-"""The optimisation step that ``train_arm`` takes, timed on its own: what the regulariser costs per
+"""The optimisation step that ``train_arm`` takes (``training.train_step``), timed on its own: what the regulariser costs per
 step (chapter 6) and how fast the step runs in each layout of the machine's cores (the sweep's
 layout choice and the bench)."""
 
@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from ..models.devices import resolve_device
 from .splits import load_splits
-from .training import Arm, Protocol, batches, load_classifier, make_optimizer, regulariser
+from .training import Arm, Protocol, batches, load_classifier, make_optimizer, train_step
 
 
 def timed_steps(protocol: Protocol, arms: Sequence[Arm], *, n_steps: int = 24, seed: int = 0, device: str = "auto") -> list[list[float]]:
@@ -36,12 +36,6 @@ def timed_steps(protocol: Protocol, arms: Sequence[Arm], *, n_steps: int = 24, s
         turn = list(range(len(arms)))
         for kind in turn[i % len(arms) :] + turn[: i % len(arms)]:
             t0 = time.perf_counter()
-            out = model(**batch, output_attentions=True)
-            loss = out.loss + regulariser(out, batch["attention_mask"].bool(), arms[kind], protocol, noise)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), protocol.max_grad_norm)
-            opt.step()
-            sched.step()
+            train_step(model, batch, arms[kind], protocol, noise, opt, sched)
             elapsed[kind].append(time.perf_counter() - t0)
     return elapsed

@@ -14,7 +14,7 @@ import dataclasses
 import hashlib
 import json
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +33,14 @@ from ..util.keys import canonical, key_of
 from ..util.versions import code_version
 
 SELECTIONS = ("balanced", "first")
+
+CONTROL_MEAN, CONTROL_SD = -0.4, 0.2
+"""The negative control's stand-in for F: a fresh N(mean, sd²) value each step, with no gradient,
+about the size of the published F_mean at the start of training (as the author's later script drew it)."""
+
+NOISE_SEED_OFFSET = 10_000
+"""The control's noise generator is seeded with ``NOISE_SEED_OFFSET + seed``, apart from the
+data-order generator seeded with ``seed``."""
 
 
 @dataclass(frozen=True)
@@ -156,13 +164,36 @@ def make_optimizer(model: Any, protocol: Protocol) -> torch.optim.Optimizer:
 
 
 def regulariser(out: Any, mask: torch.Tensor, arm: Arm, protocol: Protocol, noise: torch.Generator) -> torch.Tensor:
-    """α·F_mean for an F arm; α·(N(0,1)·0.2 − 0.4) without gradient for the negative control."""
+    """α·F_mean for an F arm; α·N(CONTROL_MEAN, CONTROL_SD²) without gradient for the negative control."""
     if arm.control:
-        return arm.alpha * (torch.randn((), generator=noise) * 0.2 - 0.4).to(mask.device)
+        return arm.alpha * (torch.randn((), generator=noise) * CONTROL_SD + CONTROL_MEAN).to(mask.device)
     if arm.alpha == 0:
         return torch.zeros((), device=mask.device)
     # the path term has no gradient: leaving it out of the step gives the same update (see soft_gauge)
     return arm.alpha * f_mean(out.attentions, mask, config=protocol.freg, with_path=False)
+
+
+def train_step(
+    model: Any,
+    batch: dict[str, torch.Tensor],
+    arm: Arm,
+    protocol: Protocol,
+    noise: torch.Generator,
+    opt: torch.optim.Optimizer,
+    sched: Any,
+) -> tuple[Any, torch.Tensor]:
+    """One optimisation step of ``arm``, the one every run takes and the one the cost and layout
+    timings time: forward with attentions, CE + the arm's regulariser, backward, gradient clipping,
+    the optimiser and the learning-rate schedule. Returns the forward's output and the regulariser."""
+    out = model(**batch, output_attentions=True)
+    reg = regulariser(out, batch["attention_mask"].bool(), arm, protocol, noise)
+    loss = out.loss + reg
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), protocol.max_grad_norm)
+    opt.step()
+    sched.step()
+    return out, reg
 
 
 @torch.no_grad()
@@ -198,10 +229,17 @@ def evaluate_model(model: Any, tok: Any, evals: pd.DataFrame, protocol: Protocol
 
 
 def train_arm(
-    protocol: Protocol, arm: Arm, *, data: tuple[pd.DataFrame, pd.DataFrame], device: str = "auto", progress: bool = True
+    protocol: Protocol,
+    arm: Arm,
+    *,
+    data: tuple[pd.DataFrame, pd.DataFrame],
+    device: str = "auto",
+    progress: bool = True,
+    keep: Callable[[Any, Any], None] | None = None,
 ) -> dict[str, Any]:
     """Fine-tune one arm on ``data`` (training and evaluation tables) and evaluate its final weights.
-    The record names the code version and the data version it was made with."""
+    The record names the code version and the data version it was made with; it keeps no weights,
+    so a caller that needs them passes ``keep(model, tokenizer)``, called with the trained model."""
     from transformers import get_linear_schedule_with_warmup
 
     dev = resolve_device(device)
@@ -212,7 +250,7 @@ def train_arm(
     opt = make_optimizer(model, protocol)
     sched = get_linear_schedule_with_warmup(opt, num_warmup_steps=0, num_training_steps=total)
     order_gen = torch.Generator().manual_seed(arm.seed)
-    noise = torch.Generator().manual_seed(10_000 + arm.seed)
+    noise = torch.Generator().manual_seed(NOISE_SEED_OFFSET + arm.seed)
     log: list[dict[str, float]] = []
     t0 = time.perf_counter()
     bar = tqdm(total=total, desc=arm.label, unit="step", leave=False, disable=not progress)
@@ -221,14 +259,7 @@ def train_arm(
         model.train()
         order = torch.randperm(len(train), generator=order_gen).tolist()
         for batch in batches(tok, train, order, protocol.batch_size, protocol.max_length, dev):
-            out = model(**batch, output_attentions=True)
-            reg = regulariser(out, batch["attention_mask"].bool(), arm, protocol, noise)
-            loss = out.loss + reg
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), protocol.max_grad_norm)
-            opt.step()
-            sched.step()
+            out, reg = train_step(model, batch, arm, protocol, noise, opt, sched)
             step += 1
             if step % 10 == 0 or step == total:
                 log.append({"step": step, "epoch": epoch, "ce": float(out.loss.detach()), "reg": float(reg.detach())})
@@ -236,6 +267,8 @@ def train_arm(
     bar.close()
     train_s = time.perf_counter() - t0
     metrics = evaluate_model(model, tok, evals, protocol, dev)
+    if keep is not None:
+        keep(model, tok)
     return {
         "protocol": dataclasses.asdict(protocol),
         "arm": dataclasses.asdict(arm),
