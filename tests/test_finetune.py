@@ -76,3 +76,22 @@ def test_table3_statistics():
     m = analysis.freg_measures(table, tests)
     assert m["freg.inverted_u"] and m["freg.best_is_0.001"] and m["freg.entropy_rises"] and not m["freg.published_gauge_rises"]
     assert m["freg.F_alpha_spearman"] == -1.0
+
+
+def test_the_kept_classifier_is_the_trained_one_and_scores_its_record(tmp_path, monkeypatch):
+    """The chapter-9 classifier folder holds the weights train_arm trained: reloaded, it gives the
+    run record's accuracy, and a second call reads the folder instead of training again."""
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    import gedig.experiments.classifier as classifier
+    from gedig.experiments.training import evaluate_model
+
+    monkeypatch.setenv("GEDIG_CACHE", str(tmp_path))
+    folder, record = classifier.fine_tuned_classifier(TINY, 3, device="cpu", progress=False)
+    model = AutoModelForSequenceClassification.from_pretrained(folder, attn_implementation="eager")
+    again = evaluate_model(model, AutoTokenizer.from_pretrained(folder), load_splits(TINY)[1], TINY, torch.device("cpu"))
+    assert again["accuracy"] == record["accuracy"]
+    assert abs(again["eval_ce"] - record["eval_ce"]) <= 1e-6 * abs(record["eval_ce"])  # float32 reload: same weights, same sums
+    monkeypatch.setattr(classifier, "train_arm", lambda *a, **k: pytest.fail("a kept classifier was trained again"))
+    assert classifier.fine_tuned_classifier(TINY, 3, device="cpu", progress=False) == (folder, record)
