@@ -85,7 +85,17 @@ def test_ctrl_c_stops_every_worker_exits_130_and_the_rerun_resumes(tmp_path):
     if os.path.isdir(shared):
         (tmp_path / "cache" / "models").symlink_to(shared)
     cmd = [sys.executable, "-m", "gedig", "sweep", str(grid), "--layout", "2x1"]
-    proc = subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, start_new_session=True)
+    # a terminal's Ctrl-C reaches a process whose SIGINT is not ignored; a child inherits an ignored
+    # SIGINT from the test process (as some libraries leave it), so the child starts with the default
+    proc = subprocess.Popen(
+        cmd,
+        env=env,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     lines = []
     for line in proc.stderr:
         lines.append(line)
@@ -95,7 +105,7 @@ def test_ctrl_c_stops_every_worker_exits_130_and_the_rerun_resumes(tmp_path):
     assert len(family) >= 2, "the workers were not running"
     os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole foreground group
     rest = proc.stderr.read()
-    assert proc.wait(timeout=60) == 130
+    assert proc.wait(timeout=60) == 130, "".join(lines) + rest
     said = [line for line in rest.splitlines() if line.strip() and not line.startswith("[freg] finished")]
     assert len(said) == 1 and said[0].startswith("interrupted:"), rest
     time.sleep(1)
