@@ -35,8 +35,8 @@ from ..util.versions import code_version
 SELECTIONS = ("balanced", "first")
 
 CONTROL_MEAN, CONTROL_SD = -0.4, 0.2
-"""The negative control's stand-in for F: a fresh N(mean, sd²) value each step, with no gradient,
-about the size of the published F_mean at the start of training (as the author's later script drew it)."""
+"""The negative control's stand-in for F: a fresh N(mean, sd²) value each step, with no gradient
+(the values the author's later script drew)."""
 
 NOISE_SEED_OFFSET = 10_000
 """The control's noise generator is seeded with ``NOISE_SEED_OFFSET + seed``, apart from the
