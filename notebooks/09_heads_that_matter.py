@@ -44,7 +44,7 @@ n_prune_classifier = 100  # the next ones, which score its pruned versions
 n_train = 2000  # the classifier: chapter 6's protocol (its α = 0 arm)
 n_eval = 500
 epochs = 3
-classifier_seed = 42
+classifier_seed = 42  # chapter 6's α = 0 run whose weights its sweep keeps (gedig.experiments.classifier.CLASSIFIER_SEED)
 signal_batches = 8  # training batches for F's gradient against entropy's
 n_boot = 1000
 n_random = 10  # random pruning orders (the band)
@@ -88,8 +88,9 @@ studies, why = study.language_model_studies(
 # %% [markdown]
 # ## The classifier
 #
-# The encoder on SST-2 is chapter 6's α = 0 arm, trained by chapter 6's own training function and
-# kept (chapter 6's run records keep no weights). Its heads are ranked on `n_rank_classifier`
+# The encoder on SST-2 is chapter 6's α = 0 arm: the weights of that run, which chapter 6's sweep
+# keeps (its run records keep none), or, when they are not there, the same run trained here by the
+# same function. Its heads are ranked on `n_rank_classifier`
 # examples of the evaluation split and its pruned versions scored on `n_prune_classifier` others,
 # both drawn at random with the chapter's seed (the split is stored class by class).
 

@@ -95,3 +95,42 @@ def test_the_kept_classifier_is_the_trained_one_and_scores_its_record(tmp_path, 
     assert abs(again["eval_ce"] - record["eval_ce"]) <= 1e-6 * abs(record["eval_ce"])  # float32 reload: same weights, same sums
     monkeypatch.setattr(classifier, "train_arm", lambda *a, **k: pytest.fail("a kept classifier was trained again"))
     assert classifier.fine_tuned_classifier(TINY, 3, device="cpu", progress=False) == (folder, record)
+
+
+def test_chapter_6s_sweep_keeps_the_classifier_that_chapter_9_reads(tmp_path, monkeypatch):
+    """Chapter 6's sweep, run with ``train=train_keeping`` (here on two one-thread workers, as the
+    book's parallel layout does), keeps the weights of its α = 0 run of ``CLASSIFIER_SEED`` and of no
+    other run; chapter 9 then reads that folder instead of training the same run again, its record
+    is the sweep's run, and the chapter says where the weights came from."""
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    import gedig.experiments.classifier as classifier
+    from gedig.book.takeaways import classifier_origin
+    from gedig.experiments.training import evaluate_model
+
+    monkeypatch.setenv("GEDIG_CACHE", str(tmp_path))
+    seeds = [classifier.CLASSIFIER_SEED, 7]
+    runs = run_sweep(
+        TINY, [0], seeds, control_alpha=None, out_dir=tmp_path / "sweep", progress=False, layout="2x1", train=classifier.train_keeping
+    )
+    data = load_splits(TINY)
+    kept = [p.name for p in (tmp_path / "classifiers").iterdir()]
+    assert kept == [classifier.classifier_dir(TINY, classifier.CLASSIFIER_SEED, data).name]
+    monkeypatch.setattr(classifier, "train_arm", lambda *a, **k: pytest.fail("chapter 9 trained a run chapter 6 had kept"))
+    folder, record = classifier.fine_tuned_classifier(TINY, classifier.CLASSIFIER_SEED, data=data, device="cpu", progress=False)
+    run = runs.set_index("seed").loc[classifier.CLASSIFIER_SEED]
+    assert record["kept_by"] == classifier.KEPT_BY_SWEEP
+    assert (record["accuracy"], record["eval_ce"], record["train_seconds"]) == (run["accuracy"], run["eval_ce"], run["train_seconds"])
+    model = AutoModelForSequenceClassification.from_pretrained(folder, attn_implementation="eager")
+    again = evaluate_model(model, AutoTokenizer.from_pretrained(folder), data[1], TINY, torch.device("cpu"))
+    assert again["accuracy"] == record["accuracy"]
+    assert f"chapter 6's α = 0 run of seed {classifier.CLASSIFIER_SEED}, kept by its sweep" in classifier_origin(record)
+
+
+def test_chapter_9s_classifier_seed_is_the_one_chapter_6_keeps():
+    """The notebook parameter and the package constant name the same run (one fact, checked)."""
+    from gedig.book.build import notebook_defaults
+    from gedig.experiments.classifier import CLASSIFIER_SEED
+
+    assert notebook_defaults("09_heads_that_matter")["classifier_seed"] == CLASSIFIER_SEED

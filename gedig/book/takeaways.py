@@ -279,6 +279,19 @@ def classifier_label(system_label: str, seed: int) -> str:
     return f"{system_label}, fine-tuned (α = 0, seed {seed})"
 
 
+def classifier_origin(record: Mapping[str, Any]) -> str:
+    """Where chapter 9's classifier weights come from, by its record's ``kept_by``."""
+    from ..experiments.classifier import KEPT_BY_STUDY, KEPT_BY_SWEEP
+
+    seed = record["arm"]["seed"]
+    kept_by = record.get("kept_by")
+    if kept_by == KEPT_BY_SWEEP:
+        return f"These are the weights of chapter 6's α = 0 run of seed {seed}, kept by its sweep."
+    if kept_by == KEPT_BY_STUDY:
+        return f"Chapter 6's sweep had not kept the weights of its α = 0 run of seed {seed}, so this chapter trained that run with the same function."
+    return f"The weights were kept by code that did not record how (the α = 0 run of seed {seed})."
+
+
 def importance_setup(studies: Sequence[Any], why: Mapping[str, str], record: Mapping[str, Any]) -> str:
     """What was measured: each model with its metric and texts, the classifier's accuracy, and the
     systems whose metric does not apply to their model."""
@@ -289,7 +302,8 @@ def importance_setup(studies: Sequence[Any], why: Mapping[str, str], record: Map
     ]
     lines = ["Measured: " + "; ".join(parts) + "."]
     lines.append(
-        f"The classifier's accuracy on the whole evaluation split is {100 * record['accuracy']:.2f} % ({record['steps']} training steps)."
+        f"The classifier's accuracy on the whole evaluation split is {100 * record['accuracy']:.2f} % ({record['steps']} training steps). "
+        + classifier_origin(record)
     )
     lines += [f"Not measured for {SYSTEMS[system]}: {reason}." for system, reason in why.items()]
     return "\n\n".join(lines)

@@ -171,6 +171,38 @@ def run_sweep(
     return pd.DataFrame([row(done[a]) for a in arms])
 
 
+class RunCountdown:
+    """The sweep's progress line for runs on ``workers`` workers at once: each finished run, the
+    minutes it took, and the time left as runs left × their mean minutes ÷ workers. (Elapsed time
+    ÷ runs finished, ``Countdown``'s rate, counts the layout timing in and, with two workers,
+    doubles the first estimate: the first run ends when two have been under way for its whole
+    length.)"""
+
+    def __init__(self, total: int, workers: int, prefix: str = "freg") -> None:
+        self.total, self.workers, self.prefix = int(total), int(workers), prefix
+        self.seconds: list[float] = []
+
+    def left_minutes(self) -> float:
+        runs_left = max(self.total - len(self.seconds), 0)
+        return float(np.mean(self.seconds)) * runs_left / min(self.workers, max(runs_left, 1)) / 60
+
+    def finished(self, what: str, seconds: float) -> None:
+        """Announce one finished run: '[freg] finished k/n: what, m min; about t min left'."""
+        self.seconds.append(float(seconds))
+        say(
+            f"[{self.prefix}] finished {len(self.seconds)}/{self.total}: {what}, {seconds / 60:.1f} min; "
+            f"about {self.left_minutes():.0f} min left"
+        )
+
+
+def timed_call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, float]:
+    """``fn(*args, **kwargs)`` and the wall seconds it took (in the process that runs it: a worker's
+    run is timed there, loading and evaluation included)."""
+    started = time.perf_counter()
+    result = fn(*args, **kwargs)
+    return result, time.perf_counter() - started
+
+
 def _run_local(
     protocol: Protocol,
     arms: Sequence[Arm],
@@ -190,26 +222,24 @@ def _run_local(
     lay, why = choose(protocol, len(arms), layout=layout, device=dev.type)
     if progress:
         say(f"[freg] layout: {why}")
-    countdown = Countdown(len(arms), "freg")
+    countdown = RunCountdown(len(arms), lay.workers)
     done: dict[Arm, dict[str, Any]] = {}
-    started = time.perf_counter()
 
-    def finished(arm: Arm, result: dict[str, Any]) -> None:
+    def finished(arm: Arm, timed: tuple[dict[str, Any], float]) -> None:
+        result, seconds = timed
         result = {**result, "threads": lay.threads, "layout": str(lay)}
         atomic_write_text(json.dumps(result, default=str), folder / arm.filename)
         done[arm] = {**result, "stale": ""}
         if progress:
-            minutes = result["train_seconds"] / 60 if lay.parallel else (time.perf_counter() - started) / 60
-            countdown.finished(f"{arm.label}: accuracy {100 * result['accuracy']:.2f} %, {minutes:.1f} min")
+            countdown.finished(f"{arm.label}: accuracy {100 * result['accuracy']:.2f} %", seconds)
 
     if lay.parallel:
-        jobs = [(arm, train, (protocol, arm), {"data": data, "device": "cpu", "progress": False}) for arm in arms]
+        jobs = [(arm, timed_call, (train, protocol, arm), {"data": data, "device": "cpu", "progress": False}) for arm in arms]
         run_all(lay, jobs, finished)
         return done
     torch.set_num_threads(lay.threads)
     for arm in tqdm(arms, desc="F-regularisation sweep", unit="run", disable=not progress):
-        started = time.perf_counter()
-        finished(arm, train(protocol, arm, data=data, device=device, progress=progress))
+        finished(arm, timed_call(train, protocol, arm, data=data, device=device, progress=progress))
     return done
 
 
