@@ -133,9 +133,9 @@ def test_a_busy_machine_is_named_once_at_the_start(monkeypatch, capsys):
 def test_the_time_left_counts_the_workers_and_each_runs_own_minutes(capfd):
     """18 five-minute runs on 2 workers: when the first ends, 17 are left at 2 at a time (42.5 min,
     not the 85 that elapsed ÷ finished gives); the last run alone is not halved; then nothing."""
-    from gedig.experiments.sweep import RunCountdown
+    from gedig.util.progress import Countdown
 
-    countdown = RunCountdown(18, workers=2)
+    countdown = Countdown(18, "freg", workers=2)
     countdown.finished("F α=0 seed=42: accuracy 75.00 %", 300.0)
     assert countdown.left_minutes() == pytest.approx(17 * 5 / 2)
     assert "finished 1/18: F α=0 seed=42: accuracy 75.00 %, 5.0 min; about 42 min left" in capfd.readouterr().err
@@ -144,6 +144,6 @@ def test_the_time_left_counts_the_workers_and_each_runs_own_minutes(capfd):
     assert countdown.left_minutes() == pytest.approx(5.0)
     countdown.finished("a run", 300.0)
     assert countdown.left_minutes() == 0.0
-    serial = RunCountdown(3, workers=1)
+    serial = Countdown(3, "freg")
     serial.finished("a run", 120.0)
     assert serial.left_minutes() == pytest.approx(4.0)

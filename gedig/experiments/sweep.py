@@ -171,30 +171,6 @@ def run_sweep(
     return pd.DataFrame([row(done[a]) for a in arms])
 
 
-class RunCountdown:
-    """The sweep's progress line for runs on ``workers`` workers at once: each finished run, the
-    minutes it took, and the time left as runs left × their mean minutes ÷ workers. (Elapsed time
-    ÷ runs finished, ``Countdown``'s rate, counts the layout timing in and, with two workers,
-    doubles the first estimate: the first run ends when two have been under way for its whole
-    length.)"""
-
-    def __init__(self, total: int, workers: int, prefix: str = "freg") -> None:
-        self.total, self.workers, self.prefix = int(total), int(workers), prefix
-        self.seconds: list[float] = []
-
-    def left_minutes(self) -> float:
-        runs_left = max(self.total - len(self.seconds), 0)
-        return float(np.mean(self.seconds)) * runs_left / min(self.workers, max(runs_left, 1)) / 60
-
-    def finished(self, what: str, seconds: float) -> None:
-        """Announce one finished run: '[freg] finished k/n: what, m min; about t min left'."""
-        self.seconds.append(float(seconds))
-        say(
-            f"[{self.prefix}] finished {len(self.seconds)}/{self.total}: {what}, {seconds / 60:.1f} min; "
-            f"about {self.left_minutes():.0f} min left"
-        )
-
-
 def timed_call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, float]:
     """``fn(*args, **kwargs)`` and the wall seconds it took (in the process that runs it: a worker's
     run is timed there, loading and evaluation included)."""
@@ -222,7 +198,7 @@ def _run_local(
     lay, why = choose(protocol, len(arms), layout=layout, device=dev.type)
     if progress:
         say(f"[freg] layout: {why}")
-    countdown = RunCountdown(len(arms), lay.workers)
+    countdown = Countdown(len(arms), "freg", workers=lay.workers)
     done: dict[Arm, dict[str, Any]] = {}
 
     def finished(arm: Arm, timed: tuple[dict[str, Any], float]) -> None:
@@ -265,24 +241,26 @@ def run_arms_on_ray(
     remote = ray.remote(pinned).options(**ask, max_retries=max_retries, retry_exceptions=True)
     dev = "cuda" if ask["num_gpus"] else ("cpu" if device == "auto" else device)
     shared = ray.put(data)
-    pending = {remote.remote(threads, train, protocol, arm, data=shared, device=dev, progress=False): arm for arm in arms}
+    pending = {remote.remote(threads, timed_call, train, protocol, arm, data=shared, device=dev, progress=False): arm for arm in arms}
     say(
         f"[sweep] {len(arms)} runs on Ray ({', '.join(f'{k} {v:g}' for k, v in sorted(resources.items()) if k in ('CPU', 'GPU'))}), each asking {ask}"
     )
     records: dict[Arm, dict[str, Any]] = {}
     failures: dict[Arm, str] = {}
-    countdown = Countdown(len(arms), "sweep")
+    at_once = int(resources.get("GPU", 0)) if ask["num_gpus"] else int(resources.get("CPU", 1) // threads)
+    countdown = Countdown(len(arms), "sweep", workers=at_once)
 
-    def finished(arm: Arm, result: dict[str, Any]) -> None:
+    def finished(arm: Arm, timed: tuple[dict[str, Any], float]) -> None:
+        result, seconds = timed
         result = {**result, "threads": threads, "layout": f"Ray task × {threads} CPU{'s' if threads > 1 else ''}"}
         atomic_write_text(json.dumps(result, default=str), folder / arm.filename)
         records[arm] = result
-        countdown.finished(f"{arm.label}: accuracy {100 * result['accuracy']:.2f} %")
+        countdown.finished(f"{arm.label}: accuracy {100 * result['accuracy']:.2f} %", seconds)
 
     def failed(arm: Arm, why: str) -> None:
         failures[arm] = why
         say(f"[sweep] failed after {max_retries} retries: {arm.label}: {why}")
-        countdown.done += 1
+        countdown.gave_up()
 
     drain(pending, on_result=finished, on_error=failed)
     return records, failures
