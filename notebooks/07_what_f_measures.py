@@ -220,7 +220,7 @@ page.bullets(takeaways.length_lines(lengths, label=P.label))
 # do all of them?
 
 # %% tags=["hide-input"]
-heads, r2_table = study.head_statistics(S)
+heads, r2_table = study.head_statistics(S, n_boot=n_boot, seed=seed)
 page.figure(
     figures.entropy_scatter(heads, r2_table, list(trained), label=P.label),
     f"Each head's mean F against its mean row entropy ({n_base} texts), under both "

@@ -36,7 +36,7 @@
 
 # %% tags=["parameters"]
 profile = "full"
-n_rank = 16  # texts that rank the heads (F, statistics, importance)
+n_rank = 64  # texts that rank the heads (F, statistics, importance, on the same tokens)
 n_prune = 16  # other texts that score the pruned models
 max_length = 32  # tokens per text
 n_rank_classifier = 100  # evaluation examples that rank the classifier's heads
@@ -47,7 +47,7 @@ epochs = 3
 classifier_seed = 42  # chapter 6's α = 0 run whose weights its sweep keeps (gedig.experiments.classifier.CLASSIFIER_SEED)
 signal_batches = 8  # training batches for F's gradient against entropy's
 n_boot = 1000
-n_random = 10  # random pruning orders (the band)
+n_random = 39  # random pruning orders (the first 10 along the whole curve) and as many layer-matched ones
 seed = 0
 batch_size = 8
 
@@ -115,9 +115,13 @@ page.blocks(takeaways.importance_setup(every, why, record))
 #
 # Spearman's ρ between each head statistic and its importance by ablation, with a percentile
 # bootstrap 95 % CI over the ranking texts (each resample recomputes every head's mean statistic
-# and its importance). "| entropy" rows are the partial ρ of F given row entropy: the correlation of
-# F's ranks with importance's ranks once entropy's ranks are regressed out of both. If that CI
-# includes 0, F knows nothing about importance that entropy does not.
+# and its importance). F and importance are computed on the same texts, cut at the same
+# `max_length` tokens. The partial rows are the partial ρ of F given row entropy, confidence and
+# layer: the correlation of F's ranks with importance's ranks once the ranks of all three are
+# regressed out of both. The paper reads F closer to 0 as "more structured", so its reading
+# predicts a positive ρ: heads with higher F matter more. If the partial ρ's CI includes 0, F knows
+# nothing about importance that entropy, confidence and depth do not. The statements are about this
+# checkpoint's heads, on texts like these.
 
 # %% tags=["hide-input"]
 page.figure(
@@ -149,16 +153,23 @@ page.bullets(takeaways.ranking_lines(every))
 # ## Pruning curves
 #
 # Heads are removed cumulatively, 10 % of all heads at a time, in each order, and the pruned model
-# is scored on the pruning texts; nothing is retrained. The grey band is the range of
-# `n_random` random orders; the dashed line, removing the least important heads first by exact
-# ablation on the ranking texts, is the best a ranking of single heads could expect.
+# is scored on the pruning texts; nothing is retrained. The grey band is the range of the first
+# ten random orders, drawn along the whole curve (the others are scored where F is tested); the
+# dashed line, removing the least important heads first by exact ablation on the ranking texts, is
+# the best a ranking of single heads could expect.
+#
+# At 30 % and 50 % of heads, F's order is judged two ways: by the gap between its metric and the
+# random orders' mean, with a bootstrap interval over the pruning texts, and by its rank among the
+# random orders (with 39 orders, the smallest rank p is 1/40). The same is done against as many
+# *layer-matched* random orders, which remove a random head of the same layer as F's order at every
+# step: if F only knows which layers to spare, it does no better than those.
 
 # %% tags=["hide-input"]
 page.figure(
     figures.pruning(every),
-    "The metric against the share of heads removed (0–90 %), per order; grey: the "
-    f"range of {n_random} random orders and their mean. Scored on texts the rankings "
-    "did not see.",
+    "The metric against the share of heads removed (0–90 %), per order; grey: "
+    f"the range of {min(n_random, study.N_BAND)} random orders and their mean. "
+    "Scored on texts the rankings did not see.",
 )
 
 # %% tags=["hide-input"]

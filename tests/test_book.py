@@ -124,11 +124,11 @@ def test_every_claim_has_a_computed_verdict(site):
 
 
 def test_verdicts_follow_the_data_not_the_registry(site):
-    """Flip a measure and the verdict flips: verdicts are computed, not typed."""
+    """Move a measure's interval and the verdict moves: verdicts are computed, not typed."""
     measures = load_measures(site / "book" / "executed")
     claim = next(c for c in load_registry() if c["id"] == "H1-all-baselines")
-    for value, verdict in ((True, "reproduced"), (False, "not reproduced")):
-        forced = {**measures, **{k: value for k in claim["measures"]}}
+    for interval, verdict in (([0.01, 0.02], "reproduced"), ([-0.02, -0.01], "not reproduced"), ([-0.01, 0.02], "inconclusive")):
+        forced = {**measures, **{f"ci.{k}": interval for k in claim["measures"]}}
         assert evaluate(forced, [claim]).iloc[0]["verdict"] == verdict
 
 
@@ -147,6 +147,7 @@ def test_tampered_measure_fails_the_check_and_names_claim_and_chapter(site, tmp_
     claim = next(c for c in load_registry() if c["id"] == "T2-BERT-random")
     data = json.loads(original)
     data[claim["measures"][0]] = -abs(data[claim["measures"][0]]) - 1.0  # far off and of the wrong sign
+    data["ci." + claim["measures"][0]] = [data[claim["measures"][0]] - 0.01, data[claim["measures"][0]] + 0.01]
     path.write_text(json.dumps(data))
     junit = tmp_path / "claims.xml"
     assert main(["claims", "--check", "--size", "ci", "--site", str(tampered), "--junit", str(junit)]) == 1
@@ -158,6 +159,39 @@ def test_tampered_measure_fails_the_check_and_names_claim_and_chapter(site, tmp_
     assert failed == ["T2-BERT-random"]
     path.write_text(original)
     assert main(["claims", "--check", "--size", "ci", "--site", str(tampered)]) == 0
+
+
+def test_a_moved_checkout_keeps_its_executed_book(site, tmp_path):
+    """The repository copied to another folder with the executed chapters: every chapter is still
+    current there (its stamp names its notebook relative to the repository), the lock check runs,
+    and no executed notebook carries the build's absolute paths."""
+    import subprocess
+    import sys
+
+    from gedig.util.paths import ROOT
+
+    moved = tmp_path / "elsewhere" / "checkout"
+    files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    for rel in files:
+        if (ROOT / rel).is_file():
+            (moved / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / rel, moved / rel)
+    shutil.copytree(site / "book" / "executed", moved / "book" / "executed")
+    env = {**os.environ, "PYTHONPATH": str(moved)}
+    probe = "import gedig, sys; from gedig.book.lock import freshness; from gedig.util.paths import ROOT; print(gedig.__file__); print(freshness(ROOT, 'ci'))"
+    out = subprocess.run([sys.executable, "-c", probe], cwd=moved, env=env, capture_output=True, text=True, check=True).stdout
+    assert out.splitlines()[0].startswith(str(moved)) and out.splitlines()[1] == "[]", out
+    check_run = subprocess.run(
+        [sys.executable, "-m", "gedig", "claims", "--check", "--size", "ci", "--site", str(moved)],
+        cwd=moved,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert check_run.returncode == 0, check_run.stdout + check_run.stderr
+    for name in NOTEBOOKS:
+        text = (site / "book" / "executed" / f"{name}.ipynb").read_text(encoding="utf-8")
+        assert str(site) not in text and str(ROOT / "book" / "executed") not in text, f"{name} names the build's folder"
 
 
 def test_check_refuses_missing_or_stale_chapters(site, tmp_path, capsys):

@@ -54,11 +54,32 @@ def test_partial_rho_is_the_correlation_of_rank_residuals():
     assert study._partial(x, y, z) == pytest.approx(np.corrcoef(residual(rx), residual(ry))[0, 1], abs=1e-12)
 
 
+def test_the_partial_rho_removes_every_covariate_at_once():
+    """Given entropy, confidence and layer: a statistic that is importance only through the layer
+    has a partial ρ near 0, though its plain ρ is large."""
+    rng = np.random.default_rng(2)
+    layer = np.repeat(np.arange(6), 12).astype(float)
+    importance = layer + rng.normal(0, 0.3, len(layer))
+    f = layer + rng.normal(0, 0.3, len(layer))
+    entropy, confidence = rng.random(len(layer)), rng.random(len(layer))
+    assert sps.spearmanr(f, importance).statistic > 0.8
+    assert abs(study._partial(f, importance, entropy, confidence, layer)) < 0.3
+    Z = np.column_stack([np.ones(len(layer)), *(sps.rankdata(v) for v in (entropy, confidence, layer))])
+
+    def residual(a: np.ndarray) -> np.ndarray:
+        r = sps.rankdata(a)
+        return r - Z @ np.linalg.lstsq(Z, r, rcond=None)[0]
+
+    expected = np.corrcoef(residual(f), residual(importance))[0, 1]
+    assert study._partial(f, importance, entropy, confidence, layer) == pytest.approx(expected, abs=1e-12)
+
+
 def test_ranking_table_has_a_seeded_ci_around_each_estimate():
     per_text, imp = _data()
     data = study.RankingData.from_tables(per_text, imp, ["F_published", "stat_row_entropy", "stat_max_weight"])
     table = study.ranking_table(data, n_boot=199, seed=3)
-    assert list(table["kind"]) == ["spearman"] * 3 + ["partial given entropy"]
+    assert list(table["kind"]) == ["spearman"] * 3 + [study.PARTIAL, "spearman"]
+    assert table["statistic"].iloc[-1] == study.GRADIENT  # the gradient importance's ρ with ablation, with its own interval
     assert (table["ci_low"] <= table["rho"]).all() and (table["rho"] <= table["ci_high"]).all()
     importance = imp.delta.sum(0).ravel() / imp.counts.sum()
     heads_f = per_text.groupby(["layer", "head"])["F_published"].mean().to_numpy()
@@ -77,8 +98,10 @@ def test_pruning_masks_remove_each_share_in_order():
     assert list(orders["F, lowest first"][:3]) == [0, 1, 2]
     assert list(orders["F, highest first"][:3]) == [9, 8, 7]
     assert sum(name.startswith("random") for name in orders) == 3
+    assert sum(name.startswith(study.STRATIFIED) for name in orders) == 3
     masks, index = study.pruning_masks(orders, 2, 5)
-    assert len(masks) == 1 + len(orders) * 9
+    along = [n for n in orders if study.along_curve(n)]
+    assert len(masks) == 1 + len(along) * 9 + (len(orders) - len(along)) * len(study.GAP_SHARES)
     row = index[(index["order"] == "F, lowest first") & (index["share"] == 0.3)].index[0]
     assert masks[row].ravel().tolist() == [0, 0, 0] + [1] * 7
     assert (1 - masks[1:]).sum(axis=(1, 2)).tolist() == index["removed"].iloc[1:].tolist()
@@ -92,6 +115,16 @@ def test_the_gap_to_random_pruning_has_the_sign_of_the_data():
     gap = study.pruning_gap(index, sums, counts, 0.3, n_boot=199)
     assert gap["gap"] == pytest.approx((sums[1] - sums[2:].mean(0)).sum() / counts.sum())
     assert gap["ci_high"] < 0 < -gap["gap"]
+    assert gap["rank_p"] == pytest.approx(1 / 3) and gap["n_orders"] == 2  # better than both random orders: (1 + 0) / (2 + 1)
+    assert "stratified_gap" not in gap  # no layer-matched orders were drawn
+
+
+def test_a_layer_matched_order_takes_the_same_layers_in_the_same_steps():
+    layers = np.repeat([0, 1, 2], 4)
+    order = np.array([11, 0, 5, 1, 10, 9, 2, 3, 4, 6, 7, 8])
+    matched = study.layer_matched(order, layers, np.random.default_rng(0))
+    assert sorted(matched) == list(range(12)) and (layers[matched] == layers[order]).all()
+    assert not (matched == order).all()
 
 
 def test_split_texts_keeps_ranking_and_pruning_apart():

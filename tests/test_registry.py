@@ -63,7 +63,7 @@ def test_sizes_name_known_profiles_and_the_notebooks_own_parameters():
 
 def test_every_measure_a_claim_reads_is_declared_by_its_home_chapter():
     for claim in load_registry():
-        keys = [k.replace("{layer}", "0") for k in (*claim.get("measures", []), *claim.get("robustness", []))]
+        keys = [re.sub(r"\{\w+\}", "0", k) for k in (*claim.get("measures", []), *claim.get("robustness", []))]
         owners = {c.name if (c := chapters.of_measure(k)) else None for k in keys}
         assert None not in owners, (claim["id"], keys)
         assert home(claim) in owners

@@ -44,8 +44,9 @@ def sign_flip_p(diffs: np.ndarray) -> float:
 
 
 def freg_tests(runs: pd.DataFrame) -> pd.DataFrame:
-    """Each arm against α = 0, paired by seed: mean accuracy difference (percentage points), paired t
-    and the exact sign-flip p. With three seeds the smallest attainable sign-flip p is 0.25."""
+    """Each arm against α = 0, paired by seed: mean accuracy difference (percentage points) with its
+    95 % t interval, paired t and the exact sign-flip p. With three seeds the smallest attainable
+    sign-flip p is 0.25."""
     base = runs[(~runs["control"]) & (runs["alpha"] == 0)].set_index("seed")["accuracy"]
     rows = []
     for (control, alpha), g in runs.groupby(["control", "alpha"], sort=True):
@@ -60,12 +61,15 @@ def freg_tests(runs: pd.DataFrame) -> pd.DataFrame:
             p_t = 1.0 if d[0] == 0 else 0.0
         else:
             p_t = float(sps.ttest_rel(acc[common], base[common]).pvalue)
+        lo, hi = t_interval(d)
         rows.append(
             {
                 "arm": "random-value control" if control else "F",
                 "alpha": alpha,
                 "n_seeds": len(d),
                 "diff_pp": float(d.mean()),
+                "ci_low": lo,
+                "ci_high": hi,
                 "p_paired_t": p_t,
                 "p_sign_flip": sign_flip_p(d) if len(d) else float("nan"),
             }
@@ -103,6 +107,81 @@ def freg_measures(table: pd.DataFrame, tests: pd.DataFrame) -> dict[str, object]
         a = float(ctrl["alpha"].iloc[0])
         out["freg.beats_control"] = bool(f.loc[a, "acc_mean"] > float(ctrl["acc_mean"].iloc[0]))
     return out
+
+
+def t_interval(values: np.ndarray, *, level: float = 0.95) -> tuple[float, float]:
+    """The t interval of a mean over seeds (paired differences, or one arm's values): mean ±
+    t(1 − (1 − level)/2, n − 1) · sd / √n; a point when every value is the same; NaN below 2 seeds."""
+    values = np.asarray(values, dtype=float)
+    if len(values) < 2:
+        return float("nan"), float("nan")
+    m, se = float(values.mean()), float(values.std(ddof=1) / np.sqrt(len(values)))
+    half = float(sps.t.ppf(1 - (1 - level) / 2, len(values) - 1) * se)
+    return m - half, m + half
+
+
+def _per_seed(runs: pd.DataFrame, alpha: float, column: str, *, control: bool = False) -> pd.Series:
+    arm = runs[(runs["control"] == control) & (runs["alpha"] == alpha)]
+    return arm.set_index("seed")[column].astype(float)
+
+
+def paired(runs: pd.DataFrame, a: tuple[float, bool], b: tuple[float, bool], column: str = "accuracy", scale: float = 100.0) -> np.ndarray:
+    """Per-seed differences of ``column`` (× ``scale``) between arm ``a`` and arm ``b``, each given as
+    (α, is the random-value control), on the seeds both ran."""
+    x, y = _per_seed(runs, a[0], column, control=a[1]), _per_seed(runs, b[0], column, control=b[1])
+    common = x.index.intersection(y.index)
+    return scale * (x[common] - y[common]).to_numpy()
+
+
+def seed_measures(runs: pd.DataFrame, *, best: float = 0.001) -> dict[str, object]:
+    """The chapter's estimates over seeds with their 95 % t intervals (``ci.<key>``), seeds as the
+    unit and arms paired by seed: each α's accuracy difference from α = 0 (``freg.F.diff_pp``), the
+    lead of α = ``best`` over every other α, the change at the largest α, the rise of the published
+    gauge's F from α = 0 to the largest α, the F arm against the random-value control at its α, the
+    final F per α (one arm's seeds), and Spearman's ρ of the final F with α per seed (its mean)."""
+    f = runs[~runs["control"]]
+    alphas = sorted(f["alpha"].unique())
+    top = max(alphas)
+    out: dict[str, object] = {}
+
+    def put(key: str, values: np.ndarray) -> None:
+        if len(values):
+            out[key] = float(np.mean(values))
+            out[f"ci.{key}"] = list(t_interval(values))
+
+    for a in alphas:
+        put(f"freg.final_F_author.alpha{a:g}", _per_seed(runs, a, "final_F_author").to_numpy())
+        if a != 0:
+            put(f"freg.F.diff_pp.alpha{a:g}", paired(runs, (a, False), (0.0, False)))
+        if a != best and best in alphas:
+            put(f"freg.lead_pp.alpha{a:g}", paired(runs, (best, False), (a, False)))
+    put("freg.collapse_drop_pp", paired(runs, (top, False), (0.0, False)))
+    put("freg.published_gauge_rise", paired(runs, (top, False), (0.0, False), "final_F_published_gauge", 1.0))
+    ctrl = runs[runs["control"]]
+    if len(ctrl):
+        a = float(ctrl["alpha"].iloc[0])
+        put("freg.control_gap_pp", paired(runs, (a, False), (a, True)))
+    wide = f.pivot_table(index="seed", columns="alpha", values="final_F_author")
+    rhos = np.array([sps.spearmanr(alphas, row[alphas].to_numpy()).statistic for _, row in wide.dropna().iterrows()])
+    put("freg.F_alpha_spearman", rhos)
+    if "ci.freg.F_alpha_spearman" in out:
+        lo, hi = out["ci.freg.F_alpha_spearman"]  # type: ignore[misc]
+        out["ci.freg.F_alpha_spearman"] = [max(-1.0, lo), min(1.0, hi)]
+    return out
+
+
+def detectable_effect(n: int, sd: float, *, alpha: float = 0.05, power: float = 0.8) -> float:
+    """The smallest mean paired difference a two-sided paired t-test on ``n`` seeds detects with
+    ``power`` when the differences have SD ``sd`` (noncentral t, solved exactly); NaN when it is
+    undefined (fewer than 2 seeds, or differences with no spread)."""
+    from scipy.optimize import brentq
+
+    if n < 2 or not (np.isfinite(sd) and sd > 0):
+        return float("nan")
+    hi = sd
+    while paired_power(n, hi, sd, alpha=alpha) < power:
+        hi *= 2
+    return float(brentq(lambda d: paired_power(n, d, sd, alpha=alpha) - power, 0.0, hi, xtol=1e-9))
 
 
 def paired_power(n: int, delta: float, sd: float, *, alpha: float = 0.05) -> float:
@@ -291,7 +370,8 @@ def chapter_measures(
     """Every measure of the F-regularisation chapter: Table 3 and the paired tests
     (``freg_measures``), the soft entropy per α, the runs kept stale, the power analysis and its
     cost, the powered grid's tests, and the regulariser's step overhead when it was timed."""
-    out = {**freg_measures(table, tests), **soft_terms(table)}
+    out = {**freg_measures(table, tests), **soft_terms(table), **seed_measures(runs)}
+    out["freg.mde_pp"] = detectable_effect(int(power["pairs"]), float(power["paired_sd_pp"]))
     out["freg.stale_runs_kept"] = int((runs["stale"] != "").sum())
     out["freg.n_seeds"] = int(runs["seed"].nunique())
     out["freg.steps"] = int(runs["steps"].iloc[0])

@@ -36,6 +36,7 @@ def threshold_sweep(tables: dict[str, pd.DataFrame], *, model: str) -> tuple[pd.
     pct = table[table["threshold"].str.startswith("q=")]
     fixed = table[table["threshold"].str.startswith("τ=")]
     out: dict[str, object] = {f"mapping.{model}.{r.threshold}.dF": float(r.dF) for r in table.itertuples()}
+    out.update({f"ci.mapping.{model}.{r.threshold}.dF": [float(r.ci_low), float(r.ci_high)] for r in table.itertuples()})
     out[f"mapping.{model}.q_all_positive"] = bool((pct["dF"] > 0).all())
     out[f"mapping.{model}.tau_flips_sign"] = bool(len(fixed) and (np.sign(fixed["dF"]) != np.sign(pct["dF"].iloc[0])).any())
     return table, out

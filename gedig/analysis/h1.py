@@ -12,7 +12,7 @@ from ..gauge.baselines import BASELINES
 from ..gauge.config import GaugeConfig
 from ..paper import paper_table2
 from ..pipeline.scoring import score
-from .stats import summarize
+from .stats import learned_effect, summarize
 
 H1_STATS = (
     "F_real",
@@ -30,6 +30,8 @@ H1_STATS = (
     "n_texts",
 )
 """The columns of the H1 summary (``gedig.analysis.stats.summarize``) stored per system, preset and baseline."""
+H1_INTERVALS = ("dF", "win_rate", "d_z", "d_pooled")
+"""The H1 statistics written with their 95 % text-bootstrap interval (``ci.<key>``)."""
 
 
 def h1_measures(summary: pd.DataFrame, controls: pd.DataFrame | None = None) -> dict[str, object]:
@@ -41,8 +43,15 @@ def h1_measures(summary: pd.DataFrame, controls: pd.DataFrame | None = None) -> 
     """
     out: dict[str, object] = {}
     for r in summary.itertuples():
+        key = f"h1.{r.model}.{r.preset}.{r.baseline}"
         for s in H1_STATS:
-            out[f"h1.{r.model}.{r.preset}.{r.baseline}.{s}"] = getattr(r, s)
+            out[f"{key}.{s}"] = getattr(r, s)
+        for s in H1_INTERVALS:
+            if hasattr(r, f"{s}_ci"):
+                out[f"ci.{key}.{s}"] = list(getattr(r, f"{s}_ci"))
+        if isinstance(getattr(r, "learned_ci", None), tuple) and not r.model.endswith("@random-init"):
+            out[f"{key}.learned_dF"] = float(r.learned_dF)
+            out[f"ci.{key}.learned_dF"] = list(r.learned_ci)
     for (model, preset), g in summary.groupby(["model", "preset"]):
         out[f"h1.{model}.{preset}.all_positive"] = bool(((g["dF"] > 0) & (g["ci_low"] > 0)).all())
     if controls is not None:
@@ -69,7 +78,26 @@ def h1_summary(
     """Every model scored once per preset (``options(model)``: its scoring options), summarised per
     model × preset × baseline (``gedig.analysis.stats.summarize``)."""
     tables = [score(m, texts, config=GaugeConfig.from_name(p), **options(m)) for m in models for p in presets]
-    return summarize(pd.concat(tables, ignore_index=True), seed=seed)
+    rows = pd.concat(tables, ignore_index=True)
+    return with_learned(summarize(rows, seed=seed), rows, seed=seed)
+
+
+def with_learned(summary: pd.DataFrame, rows: pd.DataFrame, *, seed: int = 0) -> pd.DataFrame:
+    """The summary with, on each trained model's random-baseline rows whose untrained twin was scored,
+    ``learned_dF`` (its ΔF less the twin's, same texts) and ``learned_ci`` (its 95 % text-bootstrap
+    interval, ``gedig.analysis.stats.learned_effect``)."""
+    summary = summary.assign(learned_dF=float("nan"), learned_ci=None)
+    for i, r in summary.iterrows():
+        twin = f"{r['model']}@random-init"
+        if r["baseline"] != "random" or r["model"].endswith("@random-init"):
+            continue
+        mine = rows[(rows["model"] == r["model"]) & (rows["preset"] == r["preset"])]
+        theirs = rows[(rows["model"] == twin) & (rows["preset"] == r["preset"])]
+        if len(theirs):
+            effect, ci = learned_effect(mine, theirs, seed=seed)
+            summary.at[i, "learned_dF"] = effect
+            summary.at[i, "learned_ci"] = ci
+    return summary
 
 
 def by_system(summary: pd.DataFrame, bound: dict[str, str], *, suffix: str = "") -> pd.DataFrame:

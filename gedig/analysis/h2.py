@@ -11,14 +11,86 @@ from scipy import stats as sps
 
 from ..gauge.config import GaugeConfig
 from ..pipeline.scoring import score
-from .stats import by_layer
+from .stats import by_layer, text_bootstrap
+
+N_BOOT = 2000
+"""Text-bootstrap resamples behind every H2 interval."""
 
 
-def layer_transition(df: pd.DataFrame, *, baseline: str = "random") -> tuple[pd.DataFrame, dict[str, object]]:
+def layer_sums(df: pd.DataFrame, *, baseline: str = "random") -> np.ndarray:
+    """Per text and layer (shape texts × layers × 3): rows, Σ F and Σ (F − F_baseline)."""
+    d = df.assign(n=1.0, dF=df["F"] - df[f"F_{baseline}"])
+    sums = d.groupby(["text_id", "layer"], sort=True)[["n", "F", "dF"]].sum()
+    cube = sums.unstack("layer").fillna(0.0)
+    n_layers = df["layer"].nunique()
+    return cube.to_numpy().reshape(len(cube), 3, n_layers).transpose(0, 2, 1)
+
+
+def _layer_F(t: np.ndarray) -> np.ndarray:
+    return t[..., 1] / t[..., 0]
+
+
+def _start_margin(F: np.ndarray) -> np.ndarray:
+    jumps = np.diff(F, axis=-1)
+    return np.max(jumps[..., :2], axis=-1) - np.max(jumps[..., 2:], axis=-1)
+
+
+LAYER_STATISTICS = {
+    "layer0_margin": lambda F: np.min(F[..., 1:], axis=-1) - F[..., 0],
+    "start_jump_margin": _start_margin,
+}
+"""H2's transition as margins of the layer means of F, each positive when the paper's reading holds:
+layer 0 lies below every other layer; the largest rise (after layer 0 or 1) exceeds every later one."""
+
+
+def layer_intervals(df: pd.DataFrame, *, n_boot: int = N_BOOT, seed: int = 0) -> dict[str, tuple[float, float]]:
+    """95 % text-bootstrap intervals (``gedig.analysis.stats.text_bootstrap``) of every layer's mean F
+    (``layer<l>.F``) and ΔF against random (``layer<l>.dF``), the transition margins
+    (``LAYER_STATISTICS``; a margin needs at least 2 or 4 layers) and the Spearman ρ of per-text layer
+    means with the layer index."""
+    cube = layer_sums(df)
+    n_texts, n_layers, _ = cube.shape
+    flat = cube.reshape(n_texts, n_layers * 3)
+
+    def totals(t: np.ndarray) -> np.ndarray:
+        return t.reshape(*t.shape[:-1], n_layers, 3)
+
+    out: dict[str, tuple[float, float]] = {}
+    for layer in range(n_layers):
+        out[f"layer{layer}.F"] = text_bootstrap(flat, lambda t, k=layer: _layer_F(totals(t))[..., k], n_boot=n_boot, seed=seed)
+        out[f"layer{layer}.dF"] = text_bootstrap(
+            flat, lambda t, k=layer: (totals(t)[..., 2] / totals(t)[..., 0])[..., k], n_boot=n_boot, seed=seed
+        )
+    needs = {"layer0_margin": 2, "start_jump_margin": 4}
+    for name, fn in LAYER_STATISTICS.items():
+        if n_layers >= needs[name]:
+            out[name] = text_bootstrap(flat, lambda t, f=fn: f(_layer_F(totals(t))), n_boot=n_boot, seed=seed)
+    means = cube[..., 1] / cube[..., 0]  # per-text layer means
+    layers = np.broadcast_to(np.arange(n_layers), means.shape)
+
+    def rho(idx: np.ndarray) -> float:
+        return float(sps.spearmanr(layers[idx].ravel(), means[idx].ravel()).statistic)
+
+    ci = sps.bootstrap(
+        (np.arange(n_texts),),
+        rho,
+        n_resamples=n_boot,
+        vectorized=False,
+        method="percentile",
+        random_state=np.random.default_rng(seed),
+    ).confidence_interval
+    out["spearman_rho"] = (float(ci.low), float(ci.high))
+    return out
+
+
+def layer_transition(
+    df: pd.DataFrame, *, baseline: str = "random", intervals: bool = True, seed: int = 0
+) -> tuple[pd.DataFrame, dict[str, object]]:
     """Per-layer table and H2 measures for one model × preset table.
 
     Spearman ρ of F with the layer index uses per-text layer means (texts are the replicates);
-    the largest jump is between adjacent layer means of F.
+    the largest jump is between adjacent layer means of F. With ``intervals``, each estimate the
+    claims read gets its 95 % text-bootstrap interval (``layer_intervals``) as ``ci.<key>``.
     """
     (model,), (preset,) = df["model"].unique(), df["preset"].unique()
     table = by_layer(df, baseline=baseline)
@@ -38,6 +110,15 @@ def layer_transition(df: pd.DataFrame, *, baseline: str = "random") -> tuple[pd.
     out[f"{key}.largest_jump_at_start"] = bool(k <= 1)
     out[f"{key}.layer0_lowest"] = bool(np.argmin(F) == 0)
     out[f"{key}.all_layers_positive"] = bool((table["dF"] > 0).all())
+    if intervals and df["text_id"].nunique() >= 2:
+        Fm = F[None, :]
+        for name, fn in LAYER_STATISTICS.items():
+            if len(F) >= {"layer0_margin": 2, "start_jump_margin": 4}[name]:
+                out[f"{key}.{name}"] = float(fn(Fm)[0])
+            else:
+                out[f"why_missing.{key}.{name}"] = f"the model has {len(F)} layers, too few for this margin"
+        for name, (lo, hi) in layer_intervals(df, seed=seed).items():
+            out[f"ci.{key}.{name}"] = [lo, hi]
     return table, out
 
 
@@ -55,16 +136,19 @@ def h2_runs(
 
 def h2_layer_tables(runs: dict[tuple[str, str], pd.DataFrame]) -> dict[tuple[str, str], pd.DataFrame]:
     """Each run's per-layer table (F, the random baseline, ΔF, win rate)."""
-    return {key: layer_transition(df)[0] for key, df in runs.items()}
+    return {key: layer_transition(df, intervals=False)[0] for key, df in runs.items()}
 
 
 def h2_measures(runs: dict[tuple[str, str], pd.DataFrame], bound: dict[str, str]) -> dict[str, object]:
     """The chapter's measures per system: each system reads its model's runs."""
     out: dict[str, object] = {}
-    for s, m in bound.items():
-        for (model, _preset), df in runs.items():
-            if model == m:
-                out.update(layer_transition(df.assign(model=s))[1])
+    for (model, _preset), df in runs.items():
+        systems = [s for s, m in bound.items() if m == model]
+        if not systems:
+            continue
+        once = layer_transition(df.assign(model="<model>"))[1]  # a model bound to several systems is measured once
+        for s in systems:
+            out.update({k.replace("h2.<model>.", f"h2.{s}."): v for k, v in once.items()})
     return out
 
 
@@ -73,7 +157,7 @@ def trend_table(runs: dict[tuple[str, str], pd.DataFrame], *, label: Callable[[s
     rows = []
     for (m, p), df in runs.items():
         key = f"h2.m.{p}"
-        h = layer_transition(df.assign(model="m"))[1]
+        h = layer_transition(df.assign(model="m"), intervals=False)[1]
         jump = int(h[f"{key}.largest_jump_from_layer"])  # type: ignore[call-overload]
         rows.append(
             {

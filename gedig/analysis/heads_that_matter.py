@@ -29,8 +29,9 @@ from ..experiments.importance import Importance
 SHARES = tuple(round(0.1 * k, 1) for k in range(10))
 """The shares of all heads removed along a pruning curve: 0 → 90 % in steps of 10 %."""
 
-N_RANDOM_ORDERS = 10
-"""Random pruning orders drawn for the null band (Michel et al. show one; a band needs several)."""
+N_RANDOM_ORDERS = 39
+"""Random pruning orders drawn for the null band (Michel et al. show one; a band needs several): with
+39, an order better than all of them has a rank p of 1/40 = 0.025."""
 
 N_BOOT = 1000
 CONFIDENCE = 0.95
@@ -47,6 +48,12 @@ is H1's reading (low F is 'random-like', so expendable)."""
 
 F_ORDER = "F, lowest first"
 RANDOM = "random"
+N_BAND = 10
+"""The random orders drawn along the whole pruning curve (the figure's band); the others are
+scored at the tested shares only (``GAP_SHARES``), where F's order is ranked among all of them."""
+STRATIFIED = "layer-matched random"
+"""Random orders that remove, at every step, a head of the same layer as F's order does (a random
+head of that layer): they keep F's choice of layers and randomise only its choice within a layer."""
 
 
 def _head_means(values: np.ndarray, idx: np.ndarray) -> np.ndarray:
@@ -58,12 +65,22 @@ def _ranks(x: np.ndarray) -> np.ndarray:
     return sps.rankdata(x)
 
 
-def _partial(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> float:
-    """The partial correlation of the ranks of x and y given the ranks of z."""
-    rx, ry, rz = _ranks(x), _ranks(y), _ranks(z)
-    r = np.corrcoef([rx, ry, rz])
-    denominator = np.sqrt((1 - r[0, 2] ** 2) * (1 - r[1, 2] ** 2))
-    return float((r[0, 1] - r[0, 2] * r[1, 2]) / denominator) if denominator > 0 else float("nan")
+def _partial(x: np.ndarray, y: np.ndarray, *given: np.ndarray) -> float:
+    """The partial Spearman correlation of x and y given every array in ``given``: the Pearson
+    correlation of the ranks of x and of y once the ranks of the covariates (and a constant) are
+    regressed out of both."""
+    Z = np.column_stack([np.ones(len(x)), *(_ranks(z) for z in given)])
+    rx, ry = _ranks(x), _ranks(y)
+    ex = rx - Z @ np.linalg.lstsq(Z, rx, rcond=None)[0]
+    ey = ry - Z @ np.linalg.lstsq(Z, ry, rcond=None)[0]
+    denominator = np.sqrt((ex @ ex) * (ey @ ey))
+    return float(ex @ ey / denominator) if denominator > 1e-12 else float("nan")
+
+
+COVARIATES = ("stat_row_entropy", "stat_max_weight", "layer")
+"""What F's partial ρ with importance is taken given: a head's row entropy, its confidence (mean
+maximum weight) and its layer (F rises with depth in some models, and so may importance)."""
+PARTIAL = "partial given entropy, confidence and layer"
 
 
 @dataclass(frozen=True)
@@ -74,6 +91,8 @@ class RankingData:
     statistics: dict[str, np.ndarray]
     delta: np.ndarray
     counts: np.ndarray
+    layers: np.ndarray
+    gradient: np.ndarray
 
     @classmethod
     def from_tables(cls, per_text: pd.DataFrame, imp: Importance, columns: Sequence[str]) -> RankingData:
@@ -82,29 +101,45 @@ class RankingData:
         if len(ordered) != T * L * H:
             raise GedigError(f"the scoring table has {len(ordered)} rows; the importance needs {T} texts × {L} layers × {H} heads")
         stats = {c: ordered[c].to_numpy(dtype=float).reshape(T, L * H) for c in columns}
-        return cls(stats, imp.delta.reshape(T, L * H), imp.counts)
+        return cls(
+            stats,
+            imp.delta.reshape(T, L * H),
+            imp.counts,
+            np.repeat(np.arange(L), H).astype(float),
+            imp.gradient_per_text.reshape(T, L * H),
+        )
 
     def importance(self, idx: np.ndarray) -> np.ndarray:
         return self.delta[idx].sum(0) / self.counts[idx].sum()
 
 
+GRADIENT = "importance_gradient"
+"""The ranking table's row for the gradient importance's ρ with exact ablation."""
+
+
 def ranking_statistics(data: RankingData, idx: np.ndarray) -> np.ndarray:
-    """ρ of each statistic with importance, then the partial ρ of each F given entropy, on texts ``idx``."""
+    """On texts ``idx``: ρ of each statistic with importance, the partial ρ of each F given the
+    ``COVARIATES``, and ρ of the gradient importance with importance by ablation."""
     importance = data.importance(idx)
     means = {c: _head_means(v, idx) for c, v in data.statistics.items()}
     rhos = [sps.spearmanr(means[c], importance).statistic for c in data.statistics]
-    entropy = means["stat_row_entropy"]
-    partials = [_partial(means[c], importance, entropy) for c in data.statistics if c.startswith("F_")]
-    return np.asarray(rhos + partials, dtype=float)
+    given = [means["stat_row_entropy"], means["stat_max_weight"], data.layers]
+    partials = [_partial(means[c], importance, *given) for c in data.statistics if c.startswith("F_")]
+    gradient = sps.spearmanr(data.gradient[idx].mean(0), importance).statistic
+    return np.asarray([*rhos, *partials, gradient], dtype=float)
 
 
 def ranking_table(data: RankingData, *, n_boot: int = N_BOOT, seed: int = 0) -> pd.DataFrame:
-    """ρ with importance for each statistic, and each F's partial ρ given entropy, with percentile
-    bootstrap CIs over the ranking texts."""
+    """ρ with importance for each statistic, each F's partial ρ given the ``COVARIATES``, and the
+    gradient importance's ρ with ablation, with percentile bootstrap CIs over the ranking texts."""
     T = len(data.counts)
     every = np.arange(T)
     point = ranking_statistics(data, every)
-    names = [(c, "spearman") for c in data.statistics] + [(c, "partial given entropy") for c in data.statistics if c.startswith("F_")]
+    names = [
+        *((c, "spearman") for c in data.statistics),
+        *((c, PARTIAL) for c in data.statistics if c.startswith("F_")),
+        (GRADIENT, "spearman"),
+    ]
     if T < 3:
         low = high = np.full(len(point), np.nan)
     else:
@@ -127,8 +162,9 @@ def ranking_table(data: RankingData, *, n_boot: int = N_BOOT, seed: int = 0) -> 
 
 
 def pruning_orders(heads: pd.DataFrame, *, n_random: int = N_RANDOM_ORDERS, seed: int = 0) -> dict[str, np.ndarray]:
-    """Each named order, then ``n_random`` seeded random orders, as head indices (layer-major)
-    in the order they are removed. Ties keep the layer-major order (a stable sort)."""
+    """Each named order, then ``n_random`` seeded random orders, then ``n_random`` layer-matched
+    random orders (``STRATIFIED``, ``layer_matched``), as head indices (layer-major) in the order they
+    are removed. Ties keep the layer-major order (a stable sort)."""
     heads = heads.sort_values(["layer", "head"]).reset_index(drop=True)
     orders = {}
     for name, (column, ascending) in ORDERS.items():
@@ -137,18 +173,38 @@ def pruning_orders(heads: pd.DataFrame, *, n_random: int = N_RANDOM_ORDERS, seed
     rng = np.random.default_rng(seed)
     for k in range(n_random):
         orders[f"{RANDOM} {k + 1}"] = rng.permutation(len(heads))
+    layers = heads["layer"].to_numpy()
+    for k in range(n_random):
+        orders[f"{STRATIFIED} {k + 1}"] = layer_matched(orders[F_ORDER], layers, rng)
     return orders
+
+
+def layer_matched(order: np.ndarray, layers: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A random order with the same layer at every step as ``order``: the j-th head ``order`` takes
+    from layer l becomes the j-th head of a random permutation of layer l's heads."""
+    pools = {int(layer): list(rng.permutation(np.flatnonzero(layers == layer))) for layer in np.unique(layers)}
+    return np.array([pools[int(layers[h])].pop(0) for h in order], dtype=int)
+
+
+def along_curve(name: str) -> bool:
+    """Whether an order is scored at every share: the named ones and the first ``N_BAND`` random ones."""
+    if name.startswith(STRATIFIED):
+        return False
+    if name.startswith(RANDOM):
+        return int(name.rsplit(" ", 1)[1]) <= N_BAND
+    return True
 
 
 def pruning_masks(
     orders: dict[str, np.ndarray], n_layers: int, n_heads: int, shares: Sequence[float] = SHARES
 ) -> tuple[np.ndarray, pd.DataFrame]:
     """One head mask per order and share (the unpruned model once), and which order and share
-    each mask is."""
+    each mask is; the orders that are not drawn along the curve (``along_curve``) only at the tested
+    shares (``GAP_SHARES``)."""
     total = n_layers * n_heads
     masks, rows = [np.ones((n_layers, n_heads), dtype=np.float32)], [{"order": "none", "share": 0.0, "removed": 0}]
     for name, order in orders.items():
-        for share in shares:
+        for share in shares if along_curve(name) else [s for s in shares if s in GAP_SHARES]:
             if share == 0:
                 continue
             removed = round(share * total)
@@ -171,6 +227,7 @@ def pruning_curves(index: pd.DataFrame, sums: np.ndarray, counts: np.ndarray, co
     starts = [base.to_frame().T.assign(order=name) for name in table["order"].unique() if name != "none"]
     out = pd.concat([*starts, table[table["order"] != "none"]], ignore_index=True)
     out["random"] = out["order"].str.startswith(RANDOM)
+    out = out[out["order"].map(along_curve)]  # the others are scored at the tested shares only: in the gaps, not on the curves
     types = {"share": float, "removed": int, "metric": float, **({"accuracy": float} if correct is not None else {})}
     position = {name: i for i, name in enumerate(index["order"].unique())}  # the named orders first, as drawn
     out = out.astype(types).assign(_position=out["order"].map(position))
@@ -180,28 +237,44 @@ def pruning_curves(index: pd.DataFrame, sums: np.ndarray, counts: np.ndarray, co
 def pruning_gap(
     index: pd.DataFrame, sums: np.ndarray, counts: np.ndarray, share: float, *, order: str = F_ORDER, n_boot: int = N_BOOT, seed: int = 0
 ) -> dict[str, float]:
-    """metric(pruned by ``order``) − mean metric(pruned at random) at ``share``, with a paired
-    percentile bootstrap CI over the evaluation texts (token-weighted, as the metric is)."""
+    """At ``share``: metric(pruned by ``order``) − mean metric(pruned at random), with a paired
+    percentile bootstrap CI over the evaluation texts (token-weighted, as the metric is; the orders
+    fixed), and the order's rank p among the random orders, (1 + #{random ≤ it}) / (n + 1); the same
+    against the layer-matched random orders (``stratified_*``) where they were drawn."""
     at = index["share"].round(3) == round(share, 3)
     mine = sums[np.flatnonzero(at & (index["order"] == order))[0]]
-    random = sums[np.flatnonzero(at & index["order"].str.startswith(RANDOM))].mean(0)
-    diff = mine - random
-    every = np.arange(len(counts))
+    out: dict[str, float] = {}
+    for prefix, family in (("", RANDOM), ("stratified_", STRATIFIED)):
+        rows = np.flatnonzero(at & index["order"].str.startswith(family))
+        if not len(rows):
+            continue
+        diff = mine - sums[rows].mean(0)
+        every = np.arange(len(counts))
 
-    def gap(idx: np.ndarray) -> float:
-        idx = np.asarray(idx, dtype=int)
-        return float(diff[idx].sum() / counts[idx].sum())
+        def gap(idx: np.ndarray, diff: np.ndarray = diff) -> float:
+            idx = np.asarray(idx, dtype=int)
+            return float(diff[idx].sum() / counts[idx].sum())
 
-    boot = sps.bootstrap(
-        (every,),
-        gap,
-        n_resamples=n_boot,
-        confidence_level=CONFIDENCE,
-        method="percentile",
-        vectorized=False,
-        rng=np.random.default_rng(seed),
-    )
-    return {"gap": gap(every), "ci_low": float(boot.confidence_interval.low), "ci_high": float(boot.confidence_interval.high)}
+        boot = sps.bootstrap(
+            (every,),
+            gap,
+            n_resamples=n_boot,
+            confidence_level=CONFIDENCE,
+            method="percentile",
+            vectorized=False,
+            rng=np.random.default_rng(seed),
+        )
+        metric_mine, metric_random = mine.sum() / counts.sum(), sums[rows].sum(1) / counts.sum()
+        out.update(
+            {
+                f"{prefix}gap": gap(every),
+                f"{prefix}ci_low": float(boot.confidence_interval.low),
+                f"{prefix}ci_high": float(boot.confidence_interval.high),
+                f"{prefix}rank_p": float((1 + np.sum(metric_random <= metric_mine)) / (len(rows) + 1)),
+                f"{prefix}n_orders": float(len(rows)),
+            }
+        )
+    return out
 
 
 def split_texts(texts: Sequence[str], n_rank: int, n_prune: int) -> tuple[list[str], list[str]]:
@@ -395,20 +468,29 @@ def measures(
         out[f"{k}.metric_full"] = float(st.curves.loc[st.curves["share"] == 0, "metric"].iloc[0])
         out[f"{k}.gradient_rho"] = st.gradient_rho
         for r in st.ranking.itertuples():
+            if r.statistic == GRADIENT:
+                out[f"ci.{k}.gradient_rho"] = [r.ci_low, r.ci_high]
+                continue
             name = "rho" if r.kind == "spearman" else "partial"
             out[f"{k}.{r.statistic}.{name}"] = r.rho
             out[f"{k}.{r.statistic}.{name}_ci_low"] = r.ci_low
             out[f"{k}.{r.statistic}.{name}_ci_high"] = r.ci_high
+            out[f"ci.{k}.{r.statistic}.{name}"] = [r.ci_low, r.ci_high]
             if name == "partial":
                 out[f"{k}.{r.statistic}.partial_excludes_0"] = bool(r.ci_low > 0 or r.ci_high < 0)
         for share, gap in st.gaps.items():
             for part, value in gap.items():
-                out[f"{k}.prune{round(100 * share)}.{part}"] = value
+                if part != "n_orders" and part != "stratified_n_orders":
+                    out[f"{k}.prune{round(100 * share)}.{part}"] = value
+            out[f"ci.{k}.prune{round(100 * share)}.gap"] = [gap["ci_low"], gap["ci_high"]]
+            if "stratified_gap" in gap:
+                out[f"ci.{k}.prune{round(100 * share)}.stratified_gap"] = [gap["stratified_ci_low"], gap["stratified_ci_high"]]
     for system, reason in why.items():
-        for key in (f"importance.{system}.F_published.rho_ci_low", f"importance.{system}.F_published.partial_excludes_0"):
-            out[f"why_missing.{key}"] = reason
+        for part in ("rho", "rho_ci_low", "partial", "partial_excludes_0"):
+            out[f"why_missing.importance.{system}.F_published.{part}"] = reason
         for share in GAP_SHARES:
-            out[f"why_missing.importance.{system}.prune{round(100 * share)}.ci_high"] = reason
+            for part in ("gap", "ci_high", "rank_p", "stratified_gap", "stratified_rank_p"):
+                out[f"why_missing.importance.{system}.prune{round(100 * share)}.{part}"] = reason
     for r in signal.itertuples():
         k = f"freg_signal.{CLASSIFIER}.{STATES[r.state]}"
         out[f"{k}.cosine"], out[f"{k}.entropy_share"], out[f"{k}.density_ratio"] = r.cosine, r.entropy_share, r.density_ratio

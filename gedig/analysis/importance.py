@@ -176,14 +176,25 @@ def head_scores(
     presets: Sequence[str] = ("published", "as_written"),
     seed: int = 0,
     batch_size: int = 8,
+    max_length: int = 256,
     device: str = "auto",
     cache: bool = True,
     progress: bool = True,
 ) -> pd.DataFrame:
-    """Per text and head: F under each preset (``F_<preset>``) and every ``stat_*`` column."""
+    """Per text and head: F under each preset (``F_<preset>``) and every ``stat_*`` column, on the
+    texts cut at ``max_length`` tokens (give importance the same, so both see the same tokens)."""
     configs = [GaugeConfig.from_name(p) for p in presets]
     scored = score(
-        model, texts, config=configs, baselines=(), seed=seed, batch_size=batch_size, device=device, cache=cache, progress=progress
+        model,
+        texts,
+        config=configs,
+        baselines=(),
+        seed=seed,
+        batch_size=batch_size,
+        max_length=max_length,
+        device=device,
+        cache=cache,
+        progress=progress,
     )
     frames = []
     for preset, table in zip(presets, scored, strict=True):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -17,7 +18,7 @@ from scipy import stats as sps
 from ..errors import GedigError
 from ..gauge.config import GaugeConfig
 from ..gauge.headstats import HEAD_STATS
-from .stats import bootstrap_ci
+from .stats import bootstrap_ci, text_bootstrap
 
 THRESHOLDS: dict[str, dict[str, float]] = {
     "q 0.8": {"q": 0.8},
@@ -197,6 +198,8 @@ def decomposition(table: pd.DataFrame, cfg: GaugeConfig, baselines: Sequence[str
         for term, values in parts.items():
             per_text = _per_text(values, table).to_numpy()
             low, high = bootstrap_ci(per_text, n_boot=n_boot, seed=rng)
+            pair = np.column_stack([per_text, dF.to_numpy()])
+            share_ci = text_bootstrap(pair, lambda t: t[..., 0] / t[..., 1], n_boot=n_boot, seed=seed)
             rows.append(
                 {
                     "baseline": b,
@@ -206,6 +209,7 @@ def decomposition(table: pd.DataFrame, cfg: GaugeConfig, baselines: Sequence[str
                     "ci_high": high,
                     "dF": float(dF.mean()),
                     "share": float(per_text.mean() / dF.mean()) if dF.mean() != 0 else float("nan"),
+                    "share_ci": share_ci,
                 }
             )
     out = pd.DataFrame(rows)
@@ -255,9 +259,13 @@ def _r2(y: np.ndarray, X: np.ndarray) -> float:
     return float(1 - resid.var() / y.var()) if y.var() > 0 else float("nan")
 
 
-def head_stat_r2(table: pd.DataFrame, cfg: GaugeConfig, *, baseline: str = "random") -> tuple[pd.DataFrame, dict[str, float]]:
+def head_stat_r2(
+    table: pd.DataFrame, cfg: GaugeConfig, *, baseline: str = "random", n_boot: int = 999, seed: int = 0
+) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Per head (layer, head; means over texts): F, ΔF vs ``baseline`` and the surface statistics;
-    and the R² of F and of ΔF from the mean row entropy alone and from all the statistics."""
+    and the R² of F and of ΔF from the mean row entropy alone and from all the statistics, with a
+    95 % text-bootstrap interval of entropy's R² for F (``r2_entropy_F_ci``; each resample recomputes
+    every head's means). The interval is about this checkpoint's heads, on texts like these."""
     t = table.assign(
         F_spec=recombine(table, cfg.lam, cfg.gamma), dF_spec=lambda d: d["F_spec"] - recombine(d, cfg.lam, cfg.gamma, baseline)
     )
@@ -270,5 +278,16 @@ def head_stat_r2(table: pd.DataFrame, cfg: GaugeConfig, *, baseline: str = "rand
         "r2_entropy_dF": _r2(heads["dF_spec"].to_numpy(), X_h),
         "r2_all_dF": _r2(heads["dF_spec"].to_numpy(), X_all),
     }
+    if n_boot and t["text_id"].nunique() >= 2:
+        cube = t.groupby(["text_id", "layer", "head"], sort=True)[["F_spec", "stat_row_entropy"]].mean().unstack(["layer", "head"])
+        n_heads = cube.shape[1] // 2
+        flat = cube.fillna(0.0).to_numpy()  # texts × (F per head, then entropy per head)
+
+        def r2_entropy(tot: np.ndarray) -> np.ndarray:
+            y, x = tot[..., :n_heads], tot[..., n_heads:]
+            y, x = y - y.mean(axis=-1, keepdims=True), x - x.mean(axis=-1, keepdims=True)
+            return (y * x).sum(-1) ** 2 / ((y * y).sum(-1) * (x * x).sum(-1))
+
+        r2["r2_entropy_F_ci"] = text_bootstrap(flat, r2_entropy, n_boot=n_boot, seed=seed)
     heads["model"], heads["preset"] = table["model"].iloc[0], cfg.name
     return heads, r2

@@ -7,7 +7,7 @@ both reported, because they answer different questions and differ a lot.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -48,18 +48,90 @@ def bootstrap_ci(
     return float(ci.low), float(ci.high)
 
 
+def text_bootstrap(
+    sums: np.ndarray, statistic: Callable[[np.ndarray], np.ndarray], *, n_boot: int = 2000, level: float = 0.95, seed: int = 0
+) -> tuple[float, float]:
+    """Percentile CI of a statistic of row sums, resampling texts (the unit that was sampled).
+
+    ``sums`` holds one row per text of additive sufficient statistics (counts, sums, sums of
+    squares); ``statistic`` maps their totals (shape ``(..., k)``) to the statistic, so one resample
+    is one draw of texts with replacement, every row of a drawn text kept (a cluster bootstrap,
+    through ``scipy.stats.bootstrap`` on the text indices)."""
+    sums = np.asarray(sums, dtype=float)
+
+    def stat(idx: np.ndarray, axis: int = -1) -> np.ndarray:
+        return statistic(sums[np.asarray(idx, dtype=int)].sum(axis=-2))
+
+    ci = sps.bootstrap(
+        (np.arange(len(sums)),),
+        stat,
+        n_resamples=n_boot,
+        confidence_level=level,
+        random_state=np.random.default_rng(seed),
+        method="percentile",
+        vectorized=True,
+        batch=max(1, 4_000_000 // max(1, sums.size)),
+    ).confidence_interval
+    return float(ci.low), float(ci.high)
+
+
+ROW_SUMS = ("n", "real", "real2", "base", "base2", "delta", "delta2", "wins")
+"""The per-text sums from which every H1 statistic over rows is computed (``h1_sums``)."""
+
+
+def h1_sums(df: pd.DataFrame, kind: str) -> pd.DataFrame:
+    """Per text: rows, Σ F_real, Σ F_real², Σ F_base, Σ F_base², Σ ΔF, Σ ΔF² and rows with ΔF > 0."""
+    real = df["F"].to_numpy(dtype=float)
+    base = df[f"F_{kind}"].to_numpy(dtype=float)
+    d = real - base
+    parts = pd.DataFrame(
+        {
+            "text_id": df["text_id"].to_numpy(),
+            "n": 1.0,
+            "real": real,
+            "real2": real**2,
+            "base": base,
+            "base2": base**2,
+            "delta": d,
+            "delta2": d**2,
+            "wins": (d > 0).astype(float),
+        }
+    )
+    return parts.groupby("text_id", sort=True)[list(ROW_SUMS)].sum()
+
+
+def _var(total: np.ndarray, s: str) -> np.ndarray:
+    n = total[..., 0]
+    i = ROW_SUMS.index(s)
+    return (total[..., i + 1] - total[..., i] ** 2 / n) / (n - 1)
+
+
+ROW_STATISTICS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "dF": lambda t: t[..., 5] / t[..., 0],
+    "win_rate": lambda t: t[..., 7] / t[..., 0],
+    "d_z": lambda t: (t[..., 5] / t[..., 0]) / np.sqrt(_var(t, "delta")),
+    "d_pooled": lambda t: (t[..., 1] - t[..., 3]) / t[..., 0] / np.sqrt((_var(t, "real") + _var(t, "base")) / 2),
+}
+"""The H1 statistics over rows, each from the totals of ``ROW_SUMS`` (so a text bootstrap recomputes them)."""
+
+
 def _one(df: pd.DataFrame, kind: str, n_boot: int, seed: int) -> dict[str, float]:
     real = df["F"].to_numpy()
     base = df[f"F_{kind}"].to_numpy()
     delta = real - base
     per_text = (df.assign(_d=delta).groupby("text_id")["_d"].mean()).to_numpy()
+    sums = h1_sums(df, kind).to_numpy()
+    cis = {
+        f"{name}_ci": text_bootstrap(sums, fn, n_boot=n_boot, seed=seed) if len(sums) >= 2 else (float("nan"), float("nan"))
+        for name, fn in ROW_STATISTICS.items()
+    }
     n_texts = len(per_text)
     if n_texts >= 2 and np.ptp(per_text) > 0:
         p_t = float(sps.ttest_1samp(per_text, 0.0).pvalue)
     else:
         p_t = float("nan")
     p_w = float(sps.wilcoxon(per_text).pvalue) if n_texts >= 2 and np.any(per_text != 0) else float("nan")
-    lo, hi = bootstrap_ci(per_text, n_boot=n_boot, seed=seed) if n_texts >= 2 else (float("nan"), float("nan"))
+    lo, hi = cis["dF_ci"]
     return {
         "n_texts": n_texts,
         "n_rows": len(delta),
@@ -75,6 +147,7 @@ def _one(df: pd.DataFrame, kind: str, n_boot: int, seed: int) -> dict[str, float
         "p_wilcoxon": p_w,
         "ci_low": lo,
         "ci_high": hi,
+        **cis,
     }
 
 
@@ -85,7 +158,9 @@ def summarize(
 
     dF is the mean of F_real − F_baseline over rows (positive: real attention is closer to 0);
     dF_std is the population SD over rows and win_rate the share of rows with dF > 0, as the
-    author reported them; p_t (one-sample t), p_wilcoxon and the bootstrap CI use per-text means.
+    author reported them; p_t (one-sample t) and p_wilcoxon use per-text means. ``dF_ci`` (= ci_low,
+    ci_high), ``win_rate_ci``, ``d_z_ci`` and ``d_pooled_ci`` are 95 % intervals of the row
+    statistics by a text bootstrap (``text_bootstrap``): texts resampled, each with all its rows.
     """
     kinds = list(baselines) if baselines is not None else baselines_in(df)
     missing = [k for k in kinds if f"F_{k}" not in df.columns]
@@ -112,3 +187,21 @@ def by_layer(df: pd.DataFrame, *, baseline: str = "random") -> pd.DataFrame:
         win_rate=("win", "mean"),
     )
     return out.reset_index()
+
+
+def learned_effect(
+    trained: pd.DataFrame, untrained: pd.DataFrame, *, kind: str = "random", n_boot: int = 2000, seed: int = 0
+) -> tuple[float, tuple[float, float]]:
+    """ΔF of the trained model less ΔF of its untrained twin on the same texts, and its 95 % interval
+    by a text bootstrap that draws both models' rows of a text together (they are paired by text)."""
+    a, b = h1_sums(trained, kind), h1_sums(untrained, kind)
+    common = a.index.intersection(b.index)
+    if len(common) < 2:
+        raise GedigError(f"the trained model and its twin share {len(common)} texts; a paired interval needs at least 2")
+    sums = np.hstack([a.loc[common].to_numpy(), b.loc[common].to_numpy()])
+    k = len(ROW_SUMS)
+
+    def effect(t: np.ndarray) -> np.ndarray:
+        return ROW_STATISTICS["dF"](t[..., :k]) - ROW_STATISTICS["dF"](t[..., k:])
+
+    return float(effect(sums.sum(axis=0))), text_bootstrap(sums, effect, n_boot=n_boot, seed=seed)

@@ -175,12 +175,12 @@ def lengths(study: Study, systems: Sequence[str], *, n_bins: int) -> pd.DataFram
     return pd.concat([rb.by_length(study.table(s, "published"), cfg, n_bins=n_bins) for s in systems], ignore_index=True)
 
 
-def head_statistics(study: Study) -> tuple[pd.DataFrame, pd.DataFrame]:
+def head_statistics(study: Study, *, n_boot: int = 999, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per head, F against the head statistics; and per system and definitions, the R² of entropy alone and of all statistics."""
     heads, rows = [], []
     for s in study.systems:
         for d in rb.DEFINITIONS:
-            table, r2 = rb.head_stat_r2(study.table(s, d), study.configs[(d, Q)])
+            table, r2 = rb.head_stat_r2(study.table(s, d), study.configs[(d, Q)], n_boot=n_boot, seed=seed)
             heads.append(table)
             rows.append({"model": s, "preset": d, **r2})
     return pd.concat(heads, ignore_index=True), pd.DataFrame(rows)
@@ -214,15 +214,22 @@ def measures(
         for r in r2_table[r2_table["model"] == s].itertuples():
             out[f"robustness.{s}.r2_entropy_{r.preset}"] = r.r2_entropy_F
             out[f"robustness.{s}.r2_all_{r.preset}"] = r.r2_all_F
+            if isinstance(getattr(r, "r2_entropy_F_ci", None), tuple):
+                out[f"ci.robustness.{s}.r2_entropy_{r.preset}"] = list(r.r2_entropy_F_ci)
         for r in null_table[null_table["model"] == s].itertuples():
             out[f"robustness.{s}.{r.preset}.{r.baseline}.ci_low"] = r.ci_low
+            out[f"robustness.{s}.{r.preset}.{r.baseline}.dF"] = r.dF
+            out[f"ci.robustness.{s}.{r.preset}.{r.baseline}.dF"] = [r.ci_low, r.ci_high]
         for r in dec[(dec["model"] == s) & (dec["baseline"] == "random")].itertuples():
             out[f"robustness.{s}.{r.preset}.random.share_{TERM_KEYS[r.term]}"] = r.share
+            out[f"ci.robustness.{s}.{r.preset}.random.share_{TERM_KEYS[r.term]}"] = list(r.share_ci)
     for t, s in table2.items():
         out[f"spec.{t}.random.dF"] = curve_map[("h1", s, study.base, "random")]["effect"].tolist()
         out[f"spec.{t}.h2.layer1_minus_layer0"] = curve_map[("h2", s, study.base, "")]["effect"].tolist()
     for r in length_table.itertuples():
         out[f"robustness.{r.model}.length_bin{r.bin}.h1_holds"] = r.h1_holds
+        out[f"robustness.{r.model}.length_bin{r.bin}.dF"] = r.h1_dF
+        out[f"ci.robustness.{r.model}.length_bin{r.bin}.dF"] = [r.h1_low, r.h1_high]
     for s, g in length_table.groupby("model"):
         out[f"robustness.{s}.h1_holds_in_every_length_bin"] = bool(g["h1_holds"].all())
     return out

@@ -25,7 +25,7 @@ from typing import IO, Any
 from ..errors import GedigError
 from ..experiments.layout import warn_if_busy
 from ..util.io import atomic_write, atomic_write_text, cache_dir
-from ..util.paths import PACKAGE, ROOT
+from ..util.paths import PACKAGE, ROOT, notebook_path
 from ..util.progress import say
 from ..util.versions import LIBRARIES, code_version, file_digest, imports_of_source, library_version, module_digests
 from . import chapters, preflight, takeaways
@@ -70,7 +70,7 @@ def chapter_context(name: str) -> dict[str, Any]:
     chapter = chapters.get(name)
     return {
         "name": name,
-        "notebook": str(chapter.notebook),
+        "notebook": notebook_path(chapter.notebook),
         "parameters": list(notebook_defaults(name)),
         "next": chapters.next_sentence(name),
     }
@@ -281,6 +281,11 @@ def finish_page(path: Path, name: str, size: str, params: dict[str, Any]) -> Non
         tags = cell.setdefault("metadata", {}).setdefault("tags", [])
         if ("parameters" in tags or "injected-parameters" in tags) and "remove-cell" not in tags:
             tags.append("remove-cell")
+    recorded = nb.metadata.get("papermill", {})
+    for key in ("input_path", "output_path"):  # the build's temporary files, at this checkout's absolute path
+        recorded.pop(key, None)
+    if recorded:
+        recorded["input_path"] = notebook_path(chapters.get(name).notebook)
     banner = nbformat.v4.new_markdown_cell(size_banner(name, size, params))
     banner.metadata["tags"] = ["gedig-size"]
     nb.cells.insert(1, banner)

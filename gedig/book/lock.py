@@ -131,7 +131,9 @@ def _fmt(values: dict[str, Any] | None) -> str:
 
 
 def check(site: Path, size: str, lock_path: Path = LOCK) -> CheckReport:
-    """Compare the current verdicts and values with the lock's entry for ``size``."""
+    """Compare the current verdicts and values with the lock's entry for ``size``. An interval that
+    moves across its region's edge (a measurement's outcome changes: inside, outside, straddles) is
+    a verdict change even when the claim's combined verdict stays the same."""
     table, _ = current(site, size)
     entry = read_lock(lock_path).get(size)
     if not entry:
@@ -144,8 +146,11 @@ def check(site: Path, size: str, lock_path: Path = LOCK) -> CheckReport:
             status, expected, old = "new", "—", None
         else:
             expected, old = before["verdict"], before.get("values", {})
-            if expected != r.verdict:
+            crossed = {k: (o, r.outcomes.get(k)) for k, o in before.get("outcomes", {}).items() if r.outcomes.get(k) not in (None, o)}
+            if expected != r.verdict or crossed:
                 status = "verdict changed"
+                if expected == r.verdict:  # an interval moved across its region's edge without changing the combined verdict
+                    expected = f"{expected} ({'; '.join(f'{k}: {a} → {b}' for k, (a, b) in crossed.items())})"
             elif set(old) != set(r.values) or not all(_same(old[k], r.values[k]) for k in old):
                 status = "value drift"
             else:
@@ -190,7 +195,16 @@ def update(site: Path, size: str, lock_path: Path = LOCK) -> str:
         **info,
         "profile": size,
         "claims": {
-            r.id: {"verdict": r.verdict, "values": dict(r.values), "chapter": r.chapter, "answered_by": r.answered_by}
+            r.id: {
+                "verdict": r.verdict,
+                "values": dict(r.values),
+                **({"intervals": {k: [float(v) for v in ci] for k, ci in r.intervals.items()}} if r.intervals else {}),
+                **({"outcomes": dict(r.outcomes)} if r.outcomes else {}),
+                **({"region": r.region} if r.region != "—" else {}),
+                **({"detectable": r.detectable} if r.detectable else {}),
+                "chapter": r.chapter,
+                "answered_by": r.answered_by,
+            }
             for r in table.itertuples()
         },
     }
@@ -259,13 +273,20 @@ def readme_section(lock: dict[str, Any] | None = None) -> str:
     if mine:
         head += f" And {len(claims) - len(paper)} findings of this companion (" + ", ".join(f"{w}: {n}" for w, n in mine) + ")."
     lines = [head, ""]
-    missed = [cid for cid in sorted(paper) if paper[cid]["verdict"] == "not reproduced"]
-    if missed:
-        lines.append("The paper's claims not reproduced:")
-        lines += [
-            f"- `{cid}` ({claims[cid]['chapter']}; answered by {claims[cid].get('answered_by', '?')}): {registry.get(cid, {}).get('claim', '(no longer registered)')}"
-            for cid in missed
-        ]
+    for verdict, title in (
+        ("not reproduced", "The paper's claims not reproduced:"),
+        ("inconclusive", "The paper's claims these data cannot decide (inconclusive):"),
+    ):
+        listed = [cid for cid in sorted(paper) if paper[cid]["verdict"] == verdict]
+        if listed:
+            lines.append(title)
+            lines += [
+                f"- `{cid}` ({claims[cid]['chapter']}; answered by {claims[cid].get('answered_by', '?')}): "
+                f"{registry.get(cid, {}).get('claim', '(no longer registered)')}"
+                + (f" ({claims[cid]['detectable']})" if claims[cid].get("detectable") and verdict == "inconclusive" else "")
+                for cid in listed
+            ]
+            lines.append("")
     return "\n".join(lines) + "\n"
 
 

@@ -54,6 +54,11 @@ FIELDS = {
             "gap",
             "ci_low",
             "ci_high",
+            "rank_p",
+            "stratified_gap",
+            "stratified_ci_low",
+            "stratified_ci_high",
+            "stratified_rank_p",
         )
     ),
     "state": _one_of(("init", "trained")),
@@ -111,6 +116,11 @@ def declared(key: str, families: tuple[Measure, ...]) -> Measure | None:
     return next((m for m in families if m.matches(key)), None)
 
 
+CI = "ci."
+"""A chapter writes the 95 % interval of a declared estimate ``<key>`` as ``ci.<key>: [low, high]``."""
+
+
 def undeclared(keys: Any, families: tuple[Measure, ...]) -> list[str]:
-    """The keys, other than the common ones, that no family among ``families`` covers."""
-    return sorted(k for k in keys if not k.startswith(COMMON) and declared(k, families) is None)
+    """The keys, other than the common ones, that no family among ``families`` covers (an interval
+    ``ci.<key>`` is declared with its estimate ``<key>``)."""
+    return sorted(k for k in keys if not k.startswith(COMMON) and declared(k[len(CI) :] if k.startswith(CI) else k, families) is None)

@@ -14,11 +14,11 @@ import inspect
 import json
 import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from ..errors import GedigError
 from ..figures import page
+from ..util.paths import resolve_notebook
 from . import takeaways
 from .chapters import get
 from .claims import chapter_verdicts, verdict_sentence, write_measures
@@ -54,7 +54,7 @@ def finish(measures: Mapping[str, Any], *sentences: str, namespace: Mapping[str,
     if missing:
         raise GedigError(f"chapter {name}: parameters {missing} are not defined in the notebook")
     parameters = {p: names[p] for p in ctx["parameters"]}
-    full = {**measures, **record(name, parameters, source=Path(ctx["notebook"]))}
+    full = {**measures, **record(name, parameters, source=resolve_notebook(ctx["notebook"]))}
     write_measures(full, f"{name}.json")
     if not sentences:
         generate = get(name).takeaway

@@ -10,16 +10,18 @@ and the sentence leading to the next chapter. Every number here is read or compu
 from __future__ import annotations
 
 import ast
+import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
 from ..analysis.heads import DIFFER_P
+from ..errors import GedigError
 from ..paper import PAPER_BERT_LAYERS, paper_delta_f, paper_freg_pp
 from ..util.text import signed
 from .claims import WHY_MISSING, tally_words
-from .named import fields, has, read
+from .named import fields, has, key_of, read
 from .profiles import PAIR, SYSTEMS, Profile
 from .profiles import get as get_profile
 
@@ -166,12 +168,33 @@ def freg(m: Measures) -> list[str]:
     return [
         f"Fine-tuning {P.label('distilbert-sst2')} with F in the loss ({read(m, 'freg.n_seeds')} seeds per arm, {read(m, 'freg.steps')} steps each):",
         f"α = 0.001 changes accuracy by {signed(read(m, 'freg.gain_pp.alpha{alpha}', alpha='0.001'), '+.2f')} points against α = 0 "
-        f"(paired t p = {read(m, 'freg.F.p_paired_t.alpha{alpha}', alpha='0.001'):.2g}; the paper reports {signed(paper_freg_pp(0.001), '+.2f')}), "
-        f"and α = {hi:g} by {signed(read(m, 'freg.collapse_drop_pp'), '+.2f')} points (the paper: {signed(paper_freg_pp(1.0), '+.2f')}).",
+        f"({_ci(m, 'freg.F.diff_pp.alpha{alpha}', alpha='0.001')} over paired seeds; paired t p = "
+        f"{read(m, 'freg.F.p_paired_t.alpha{alpha}', alpha='0.001'):.2g}; the paper reports {signed(paper_freg_pp(0.001), '+.2f')}; this "
+        f"design detects {_mde(m)}), and α = {hi:g} by {signed(read(m, 'freg.collapse_drop_pp'), '+.2f')} points "
+        f"({_ci(m, 'freg.collapse_drop_pp')}; the paper: {signed(paper_freg_pp(1.0), '+.2f')}).",
         f"Minimising F moves the soft entropy from {h_lo:.4f} at α = {lo:g} to {h_hi:.4f} at α = {hi:g}, and the published gauge's F from "
         f"{signed(f_lo, '+.4f')} to {signed(f_hi, '+.4f')}:",
         f"{'toward' if rises else 'away from'} 0, {'the structured' if rises else 'the random-like'} side in H1's reading.",
     ]
+
+
+def _ci(m: Measures, template: str, spec: str = "+.2f", **fields: Any) -> str:
+    """'95 % interval [low, high]' of a measure the chapter wrote with its interval (``ci.<key>``)."""
+    read(m, template, **fields)  # the estimate itself: a missing one names its chapter
+    key = "ci." + key_of(template, **fields)
+    if not isinstance(m.get(key), list):
+        raise GedigError(f"measure {key!r} is missing: the chapter writes the 95 % interval of {key[3:]!r} there")
+    low, high = m[key]
+    return f"95 % interval [{signed(low, spec)}, {signed(high, spec)}]"
+
+
+def _mde(m: Measures) -> str:
+    """The smallest paired difference chapter 6's design detects, in words (a design whose paired
+    differences have no spread has none: the chapter writes it as missing)."""
+    if "freg.mde_pp" not in m:
+        read(m, "freg.mde_pp")  # names the chapter
+    mde = m["freg.mde_pp"]
+    return "no effect (the paired differences have no spread)" if mde is None else f"differences ≥ {mde:.2f} points"
 
 
 def robustness(m: Measures) -> list[str]:
@@ -243,12 +266,15 @@ def heads_that_matter(m: Measures) -> list[str]:
         )
         g30, g50 = (read(m, "importance.{system}.prune{k}.{part}", system=s, k=k, part="gap") for k in (30, 50))
         beats = [k for k in (30, 50) if read(m, "importance.{system}.prune{k}.{part}", system=s, k=k, part="ci_high") < 0]
+        ranks = [read(m, "importance.{system}.prune{k}.{part}", system=s, k=k, part="rank_p") for k in (30, 50)]
         lines.append(
             f"{P.label(s) if s != 'distilbert-sst2' else 'the fine-tuned classifier'}: ρ(F, importance) = {signed(rho, '+.2f')} "
             f"[{signed(lo, '+.2f')}, {signed(hi, '+.2f')}] against {signed(ent, '+.2f')} for entropy and {signed(conf, '+.2f')} for confidence; "
-            f"given entropy, F's partial ρ is {signed(part, '+.2f')} [{signed(p_lo, '+.2f')}, {signed(p_hi, '+.2f')}]; pruning by F "
+            f"given entropy, confidence and layer, F's partial ρ is {signed(part, '+.2f')} [{signed(p_lo, '+.2f')}, {signed(p_hi, '+.2f')}] "
+            f"({interval_words(p_lo, p_hi)}); pruning by F "
             f"(lowest first) changes the metric against random by {signed(g30, '+.3f')} at 30 % and {signed(g50, '+.3f')} at 50 % "
-            f"({'better than random at ' + ' and '.join(f'{k} %' for k in beats) if beats else 'not better than random at either'})"
+            f"({'better than random at ' + ' and '.join(f'{k} %' for k in beats) if beats else 'not better than random at either'}; "
+            f"rank p among the random orders {ranks[0]:.3f} and {ranks[1]:.3f})"
         )
     out = ["Does F find the heads that matter? " + "; ".join(lines) + "."]
     reasons = {s: m.get(f"{WHY_MISSING}importance.{s}.F_published.rho_ci_low") for s in IMPORTANCE_SYSTEMS if s not in studied}
@@ -266,6 +292,32 @@ def heads_that_matter(m: Measures) -> list[str]:
         f"(threshold {bound:g})."
     )
     return out
+
+
+def detectable_sentence(power: Mapping[str, Any], mde_pp: float) -> str:
+    """What this design can see: the smallest paired difference its seeds detect with 80 % power,
+    beside the paper's effect (Simonsohn's 'small telescopes')."""
+    n, target = int(power["pairs"]), float(power["target_pp"])
+    if not math.isfinite(mde_pp):
+        return (
+            f"With {n} paired seeds whose differences have no spread, no detectable effect can be computed: "
+            f"the claims about the paper's {signed(target, '+.2f')} pp are inconclusive."
+        )
+    can = "can" if mde_pp <= abs(target) else "cannot"
+    return (
+        f"With {n} paired seeds and a paired SD of {power['paired_sd_pp']:.2f} pp, this design detects differences of "
+        f"{mde_pp:.2f} pp or more with 80 % power (two-sided 5 %). It {can} see the paper's {signed(target, '+.2f')} pp; "
+        + (
+            "the claims about that gain are therefore inconclusive whatever their intervals say."
+            if can == "cannot"
+            else "its intervals decide."
+        )
+    )
+
+
+def interval_words(low: float, high: float) -> str:
+    """Where an interval lies against 0, in words: 'above 0', 'below 0' or 'includes 0'."""
+    return "above 0" if low > 0 else "below 0" if high < 0 else "includes 0"
 
 
 def _bound(claim_id: str) -> float:
@@ -295,11 +347,14 @@ def classifier_origin(record: Mapping[str, Any]) -> str:
 def importance_setup(studies: Sequence[Any], why: Mapping[str, str], record: Mapping[str, Any]) -> str:
     """What was measured: each model with its metric and texts, the classifier's accuracy, and the
     systems whose metric does not apply to their model."""
-    parts = [
-        f"{st.label}: {st.metric}, {len(st.heads)} heads, ranked on {st.n_rank} and pruned on {st.n_prune} other texts, "
-        f"gradient importance ranks heads like exact ablation with Spearman ρ = {st.gradient_rho:+.2f}"
-        for st in studies
-    ]
+    parts = []
+    for st in studies:
+        g = st.ranking[st.ranking["statistic"] == "importance_gradient"].iloc[0]
+        parts.append(
+            f"{st.label}: {st.metric}, {len(st.heads)} heads, ranked on {st.n_rank} and pruned on {st.n_prune} other texts, "
+            f"gradient importance ranks heads like exact ablation with Spearman ρ = {signed(st.gradient_rho, '+.2f')} "
+            f"[{signed(g['ci_low'], '+.2f')}, {signed(g['ci_high'], '+.2f')}]"
+        )
     lines = ["Measured: " + "; ".join(parts) + "."]
     lines.append(
         f"The classifier's accuracy on the whole evaluation split is {100 * record['accuracy']:.2f} % ({record['steps']} training steps). "
@@ -310,13 +365,14 @@ def importance_setup(studies: Sequence[Any], why: Mapping[str, str], record: Map
 
 
 def ranking_view(studies: Sequence[Any]) -> pd.DataFrame:
-    """Per model and statistic: ρ with importance and its CI (spearman, then partial given entropy)."""
+    """Per model and statistic: ρ with importance and its CI (spearman, then the partial given entropy,
+    confidence and layer, then the gradient importance's ρ with ablation)."""
     from ..figures.heads_that_matter import NAMES
 
     rows = []
     for st in studies:
         for r in st.ranking.itertuples():
-            name = NAMES.get(r.statistic, r.statistic) + (" given entropy (partial)" if r.kind != "spearman" else "")
+            name = NAMES.get(r.statistic, r.statistic) + (" given entropy, confidence, layer (partial)" if r.kind != "spearman" else "")
             rows.append({"model": st.label, "statistic": name, "ρ": r.rho, "CI low": r.ci_low, "CI high": r.ci_high})
     return pd.DataFrame(rows)
 
@@ -339,15 +395,21 @@ def ranking_lines(studies: Sequence[Any]) -> list[str]:
 
 
 def pruning_lines(studies: Sequence[Any]) -> list[str]:
-    """Per model: pruning by F against random at each tested share, with the CI of the gap."""
+    """Per model: pruning by F against random and layer-matched random orders at each tested share,
+    with the CI of each gap and F's rank p among the orders."""
     out = []
     for st in studies:
         parts = []
         for share, gap in st.gaps.items():
-            verdict = "better than" if gap["ci_high"] < 0 else "worse than" if gap["ci_low"] > 0 else "no different from"
-            parts.append(
-                f"at {share:.0%}, {verdict} random ({signed(gap['gap'], '+.3f')} [{signed(gap['ci_low'], '+.3f')}, {signed(gap['ci_high'], '+.3f')}])"
-            )
+            for prefix, what in (("", "random"), ("stratified_", "layer-matched random")):
+                if f"{prefix}gap" not in gap:
+                    continue
+                lo, hi = gap[f"{prefix}ci_low"], gap[f"{prefix}ci_high"]
+                verdict = "better than" if hi < 0 else "worse than" if lo > 0 else "no different from"
+                parts.append(
+                    f"at {share:.0%}, {verdict} {what} ({signed(gap[f'{prefix}gap'], '+.3f')} [{signed(lo, '+.3f')}, {signed(hi, '+.3f')}], "
+                    f"rank p {gap[f'{prefix}rank_p']:.3f} among {gap[f'{prefix}n_orders']:.0f} orders)"
+                )
         out.append(f"{st.label}, pruning by F (lowest first): " + "; ".join(parts) + ".")
     return out
 
@@ -540,8 +602,9 @@ def headline(table: pd.DataFrame, m: Measures) -> str:
     if has(m, "freg.gain_pp.alpha{alpha}", alpha="0.001"):
         lines.append(
             f"- **F-regularisation:** α = 0.001 moves accuracy by {signed(read(m, 'freg.gain_pp.alpha{alpha}', alpha='0.001'), '+.2f')} points "
-            f"(paired t p = {read(m, 'freg.F.p_paired_t.alpha{alpha}', alpha='0.001'):.2g}; the paper: {signed(paper_freg_pp(0.001), '+.2f')}, "
-            f"'significant'), α = 1 by {signed(read(m, 'freg.collapse_drop_pp'), '+.2f')} (the paper: {signed(paper_freg_pp(1.0), '+.2f')})."
+            f"({_ci(m, 'freg.F.diff_pp.alpha{alpha}', alpha='0.001')} over paired seeds; this design detects {_mde(m)}; the paper: "
+            f"{signed(paper_freg_pp(0.001), '+.2f')}, 'significant'), α = 1 by {signed(read(m, 'freg.collapse_drop_pp'), '+.2f')} "
+            f"(the paper: {signed(paper_freg_pp(1.0), '+.2f')})."
         )
     cos = "freg_signal.{system}.{state}.{signal}"
     if has(m, cos, system="distilbert-sst2", state="init", signal="cosine") and has(
@@ -551,7 +614,7 @@ def headline(table: pd.DataFrame, m: Measures) -> str:
         partial = read(m, "importance.{system}.{column}.{part}", system="gpt2", column="F_published", part="partial")
         lines.append(
             f"- **Does F find the heads that matter?** For {P.label('gpt2')}, ρ(F, importance by ablation) = {signed(rho, '+.2f')}, "
-            f"and {signed(partial, '+.2f')} once entropy is accounted for; F-regularisation's gradient has cosine "
+            f"and {signed(partial, '+.2f')} once entropy, confidence and layer are accounted for; F-regularisation's gradient has cosine "
             f"{read(m, cos, system='distilbert-sst2', state='init', signal='cosine'):.3f} with the entropy term's (chapter 9)."
         )
     lines += ["", "Every verdict is computed from the executed chapters (see [Claims](claims.md))."]

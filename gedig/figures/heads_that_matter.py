@@ -19,6 +19,7 @@ NAMES = {
     "F_as_written": "F (as written)",
     "stat_row_entropy": "row entropy",
     "stat_max_weight": "confidence",
+    "importance_gradient": "gradient importance (vs ablation)",
 }
 """How the figures and tables name each head statistic."""
 
@@ -57,9 +58,7 @@ def pruning(studies: Sequence[Any], *, column: str = "metric") -> plt.Figure:
         c = st.curves
         random = c[c["random"]]
         rand = random.groupby("share")[column].agg(["min", "max", "mean"])
-        ax.fill_between(
-            rand.index, rand["min"], rand["max"], color="grey", alpha=0.3, label=f"random ({random['order'].nunique()} orders)"
-        )
+        ax.fill_between(rand.index, rand["min"], rand["max"], color="grey", alpha=0.3, label=f"random ({random['order'].nunique()} orders)")
         ax.plot(rand.index, rand["mean"], color="grey", linewidth=1)
         for name in c.loc[~c["random"], "order"].unique():
             line = c[c["order"] == name].sort_values("share")
@@ -75,11 +74,15 @@ def pruning(studies: Sequence[Any], *, column: str = "metric") -> plt.Figure:
 
 
 def ranking_intervals(studies: Sequence[Any]) -> plt.Figure:
-    """Each statistic's ρ with importance (and each F's partial ρ given entropy), with its CI, per model."""
+    """Each statistic's ρ with importance (and each F's partial ρ given entropy, confidence and layer;
+    and the gradient importance's ρ with ablation), with its CI, per model."""
     fig, axes = plt.subplots(1, len(studies), figsize=(4.8 * len(studies), 3.4), squeeze=False, sharex=True)
     for ax, st in zip(axes[0], studies, strict=True):
         r = st.ranking
-        names = [f"{NAMES.get(s, s)}{' | entropy' if k != 'spearman' else ''}" for s, k in zip(r["statistic"], r["kind"], strict=True)]
+        names = [
+            f"{NAMES.get(s, s)}{' | entropy, conf., layer' if k != 'spearman' else ''}"
+            for s, k in zip(r["statistic"], r["kind"], strict=True)
+        ]
         y = np.arange(len(r))[::-1]
         ax.errorbar(r["rho"], y, xerr=[r["rho"] - r["ci_low"], r["ci_high"] - r["rho"]], fmt="o", color="#1f77b4", capsize=3)
         ax.axvline(0, color="grey", linewidth=0.8)
