@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats as sps
 
 from gedig import analysis
 from gedig.experiments.splits import load_splits
@@ -76,6 +77,19 @@ def test_table3_statistics():
     m = analysis.freg_measures(table, tests)
     assert m["freg.inverted_u"] and m["freg.best_is_0.001"] and m["freg.entropy_rises"] and not m["freg.published_gauge_rises"]
     assert m["freg.F_alpha_spearman"] == -1.0
+    # the claims read paired differences by seed with their t intervals, never the argmax of means
+    seeds = analysis.freg.seed_measures(runs)
+    d = 100 * (np.array([0.866, 0.858, 0.866]) - np.array([0.86, 0.85, 0.862]))
+    half = sps.t.ppf(0.975, 2) * d.std(ddof=1) / np.sqrt(3)
+    assert seeds["freg.F.diff_pp.alpha0.001"] == pytest.approx(d.mean())
+    assert seeds["ci.freg.F.diff_pp.alpha0.001"] == pytest.approx([d.mean() - half, d.mean() + half])
+    assert seeds["freg.lead_pp.alpha0"] == pytest.approx(d.mean()) and "freg.lead_pp.alpha0.001" not in seeds
+    assert seeds["ci.freg.F_alpha_spearman"] == [-1.0, -1.0]  # every seed's ρ is −1
+    # the smallest paired effect three seeds detect with 80 % power: the power there is 0.8, exactly
+    mde = analysis.freg.detectable_effect(3, d.std(ddof=1))
+    assert analysis.freg.paired_power(3, mde, d.std(ddof=1)) == pytest.approx(0.8, abs=1e-6)
+    assert mde > 4 * d.std(ddof=1) / np.sqrt(3)  # t(0.975, 2) = 4.30: only effects several SEs wide
+    assert np.isnan(analysis.freg.detectable_effect(3, 0.0)) and np.isnan(analysis.freg.detectable_effect(1, 1.0))
 
 
 def test_the_kept_classifier_is_the_trained_one_and_scores_its_record(tmp_path, monkeypatch):

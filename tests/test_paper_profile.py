@@ -141,8 +141,8 @@ def test_author_full_scale_grid_runs_one_tiny_run_per_task(local_hub):
 def test_paper_tiny_book_builds_offline_with_a_verdict_for_every_claim(local_hub, tmp_path):
     """python -m gedig book --size paper-tiny: every chapter, the claims and the HTML (warnings are
     errors), on the local hub of 3-layer models; every claim gets a computed verdict, except the one
-    about layers 3+, which reads 'not applicable' with its reason; the claims page names the model
-    behind each."""
+    about layers 3+ and the transition's comparison with rises after layer 2, which read 'not
+    applicable' with their reasons; the claims page names the model behind each."""
     from gedig.book.build import new_site
     from gedig.book.claims import evaluate, load_registry, measure_sources
 
@@ -155,14 +155,16 @@ def test_paper_tiny_book_builds_offline_with_a_verdict_for_every_claim(local_hub
     beyond = [c["id"] for c in load_registry() if str(c.get("layers", "0+")).startswith(str(SHALLOW["layers"]))]
     assert beyond == ["H2-BERT-L3plus"], beyond
     na = table[table["verdict"] == "not applicable"].set_index("id")
-    assert list(na.index) == beyond, na.index.tolist()
+    # H2's transition compares the rise into layers 1–2 with every later rise: a 3-layer model has none
+    assert list(na.index) == ["H2-transition", *beyond], na.index.tolist()
+    assert "the model has 3 layers, too few for this margin" in na.loc["H2-transition", "predicate"]
     assert (
         na.loc["H2-BERT-L3plus", "predicate"] == "not applicable to bert-base-uncased: the model has 3 layers; the claim is about layers 3+"
     )
     assert na.loc["H2-BERT-L3plus", "chapter"] == "04_h2_layer_transition"
     assert (table["profile"] == "paper-tiny").all()
     page = (site / "book" / "_generated" / "claims_table.md").read_text()
-    assert "{bdg-secondary}`not applicable` 1" in page and "the model has 3 layers; the claim is about layers 3+" in page
+    assert "{bdg-secondary}`not applicable` 2" in page and "the model has 3 layers; the claim is about layers 3+" in page
     for repo in (
         "bert-base-uncased",
         "gpt2",

@@ -120,7 +120,9 @@ def h2(m: Measures) -> list[str]:
     P = _profile(m)
     systems = _systems(m, "h2.{system}.{preset}.spearman_rho", preset="published")
     rhos = "; ".join(
-        f"{P.label(s)}: ρ = {signed(read(m, 'h2.{system}.{preset}.spearman_rho', system=s, preset='published'))}" for s in systems
+        f"{P.label(s)}: ρ = {signed(read(m, 'h2.{system}.{preset}.spearman_rho', system=s, preset='published'))} "
+        f"({_ci(m, 'h2.{system}.{preset}.spearman_rho', '+.2f', system=s, preset='published')} over texts)"
+        for s in systems
     )
     out = [f"On {read(m, 'h2.n_texts')} texts, the depth trend of F is {rhos}."]
     if "bert" in systems:
@@ -129,7 +131,9 @@ def h2(m: Measures) -> list[str]:
             f"For {P.label('bert')}, layer 0 is {'the lowest' if lowest else 'not the lowest'} "
             f"(F = {signed(read(m, 'h2.{system}.{preset}.layer{layer}.F', system='bert', preset='published', layer=0))} against the paper's "
             f"{signed(PAPER_BERT_LAYERS['layer 0'], '+.2f')}), and the largest rise is from layer "
-            f"{read(m, 'h2.{system}.{preset}.largest_jump_from_layer', system='bert', preset='published')}."
+            f"{read(m, 'h2.{system}.{preset}.largest_jump_from_layer', system='bert', preset='published')}; the lowest other layer "
+            f"lies {signed(read(m, 'h2.{system}.{preset}.layer0_margin', system='bert', preset='published'), '+.3f')} above layer 0 "
+            f"({_ci(m, 'h2.{system}.{preset}.layer0_margin', '+.3f', system='bert', preset='published')})."
         )
     return out
 
