@@ -129,6 +129,25 @@ def ranking_statistics(data: RankingData, idx: np.ndarray) -> np.ndarray:
     return np.asarray([*rhos, *partials, gradient], dtype=float)
 
 
+MIN_FINITE = 0.95
+"""The share of bootstrap resamples that must give a value for a percentile interval: a tiny model's
+resample can leave a statistic undefined (a constant column of ranks, say)."""
+
+
+def finite_percentiles(boot: Any) -> tuple[np.ndarray, np.ndarray]:
+    """``scipy.stats.bootstrap``'s percentile interval, or, for a statistic that some resamples leave
+    undefined, the same percentiles of the resamples that define it, when at least ``MIN_FINITE`` of
+    them do (NaN otherwise: the interval is undefined, and the chapter says so)."""
+    low, high = np.array(boot.confidence_interval.low, dtype=float), np.array(boot.confidence_interval.high, dtype=float)
+    dist = np.atleast_2d(boot.bootstrap_distribution)
+    tail = 100 * (1 - CONFIDENCE) / 2
+    for i in np.flatnonzero(~(np.isfinite(low) & np.isfinite(high))):
+        values = dist[i][np.isfinite(dist[i])]
+        if len(values) >= MIN_FINITE * dist.shape[1]:
+            low[i], high[i] = np.percentile(values, [tail, 100 - tail])
+    return low, high
+
+
 def ranking_table(data: RankingData, *, n_boot: int = N_BOOT, seed: int = 0) -> pd.DataFrame:
     """ρ with importance for each statistic, each F's partial ρ given the ``COVARIATES``, and the
     gradient importance's ρ with ablation, with percentile bootstrap CIs over the ranking texts."""
@@ -152,7 +171,7 @@ def ranking_table(data: RankingData, *, n_boot: int = N_BOOT, seed: int = 0) -> 
             vectorized=False,
             rng=np.random.default_rng(seed),
         )
-        low, high = boot.confidence_interval.low, boot.confidence_interval.high
+        low, high = finite_percentiles(boot)
     return pd.DataFrame(
         [
             {"statistic": c, "kind": kind, "rho": float(p), "ci_low": float(lo), "ci_high": float(hi)}
@@ -476,6 +495,11 @@ def measures(
             out[f"{k}.{r.statistic}.{name}_ci_low"] = r.ci_low
             out[f"{k}.{r.statistic}.{name}_ci_high"] = r.ci_high
             out[f"ci.{k}.{r.statistic}.{name}"] = [r.ci_low, r.ci_high]
+            if not (np.isfinite(r.ci_low) and np.isfinite(r.ci_high)):
+                out[f"why_missing.ci.{k}.{r.statistic}.{name}"] = (
+                    f"{st.label}: fewer than {MIN_FINITE:.0%} of the bootstrap resamples of its {st.n_rank} ranking texts define this ρ, "
+                    "so it has no 95 % interval"
+                )
             if name == "partial":
                 out[f"{k}.{r.statistic}.partial_excludes_0"] = bool(r.ci_low > 0 or r.ci_high < 0)
         for share, gap in st.gaps.items():

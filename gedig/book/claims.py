@@ -381,6 +381,8 @@ def evaluate(
                 pairs = expand_pairs(claim, measures)
                 keys = [k for _, k in pairs]
                 stated = {k: measures[WHY_MISSING + k] for k in keys if k not in measures and WHY_MISSING + k in measures}
+                if "interval" in claim:  # an estimate whose interval the chapter could not compute, for a reason it wrote
+                    stated |= {k: measures[WHY_MISSING + CI + k] for k in keys if WHY_MISSING + CI + k in measures and k not in stated}
                 if stated:
                     raise NotApplicable(
                         "; ".join(f"{_short(k)}: {reason}" for k, reason in stated.items()), [WHY_MISSING + k for k in stated]

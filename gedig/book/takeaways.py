@@ -382,12 +382,13 @@ def ranking_view(studies: Sequence[Any]) -> pd.DataFrame:
 
 
 def ranking_lines(studies: Sequence[Any]) -> list[str]:
-    """Per model: which statistic ranks heads best, and whether F's CI lies above 0."""
+    """Per model: which head statistic ranks heads best (the gradient importance is not one), and
+    whether F's CI lies above 0."""
     from ..figures.heads_that_matter import NAMES
 
     out = []
     for st in studies:
-        r = st.ranking[st.ranking["kind"] == "spearman"].set_index("statistic")
+        r = st.ranking[(st.ranking["kind"] == "spearman") & (st.ranking["statistic"] != "importance_gradient")].set_index("statistic")
         best = r["rho"].abs().idxmax()
         f = r.loc["F_published"]
         where = "above 0" if f["ci_low"] > 0 else "below 0" if f["ci_high"] < 0 else "includes 0"
