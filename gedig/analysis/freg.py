@@ -14,6 +14,7 @@ from ..experiments.grid import load_grid
 from ..experiments.sweep import finished_runs, step_overhead, sweep_dir
 from ..experiments.training import Protocol
 from ..paper import paper_freg_pp, paper_table3
+from .stats import t_interval
 
 
 def freg_table(runs: pd.DataFrame) -> pd.DataFrame:
@@ -61,7 +62,7 @@ def freg_tests(runs: pd.DataFrame) -> pd.DataFrame:
             p_t = 1.0 if d[0] == 0 else 0.0
         else:
             p_t = float(sps.ttest_rel(acc[common], base[common]).pvalue)
-        lo, hi = t_interval(d)
+        _, lo, hi = t_interval(d)
         rows.append(
             {
                 "arm": "random-value control" if control else "F",
@@ -109,17 +110,6 @@ def freg_measures(table: pd.DataFrame, tests: pd.DataFrame) -> dict[str, object]
     return out
 
 
-def t_interval(values: np.ndarray, *, level: float = 0.95) -> tuple[float, float]:
-    """The t interval of a mean over seeds (paired differences, or one arm's values): mean ±
-    t(1 − (1 − level)/2, n − 1) · sd / √n; a point when every value is the same; NaN below 2 seeds."""
-    values = np.asarray(values, dtype=float)
-    if len(values) < 2:
-        return float("nan"), float("nan")
-    m, se = float(values.mean()), float(values.std(ddof=1) / np.sqrt(len(values)))
-    half = float(sps.t.ppf(1 - (1 - level) / 2, len(values) - 1) * se)
-    return m - half, m + half
-
-
 def _per_seed(runs: pd.DataFrame, alpha: float, column: str, *, control: bool = False) -> pd.Series:
     arm = runs[(runs["control"] == control) & (runs["alpha"] == alpha)]
     return arm.set_index("seed")[column].astype(float)
@@ -147,7 +137,7 @@ def seed_measures(runs: pd.DataFrame, *, best: float = 0.001) -> dict[str, objec
     def put(key: str, values: np.ndarray) -> None:
         if len(values):
             out[key] = float(np.mean(values))
-            out[f"ci.{key}"] = list(t_interval(values))
+            out[f"ci.{key}"] = list(t_interval(values)[1:])
 
     for a in alphas:
         put(f"freg.final_F_author.alpha{a:g}", _per_seed(runs, a, "final_F_author").to_numpy())

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from ..errors import GedigError
 from ..gauge.config import GaugeConfig
 from ..pipeline.scoring import score
 from .stats import by_layer, text_bootstrap
@@ -21,7 +22,9 @@ def layer_sums(df: pd.DataFrame, *, baseline: str = "random") -> np.ndarray:
     """Per text and layer (shape texts × layers × 3): rows, Σ F and Σ (F − F_baseline)."""
     d = df.assign(n=1.0, dF=df["F"] - df[f"F_{baseline}"])
     sums = d.groupby(["text_id", "layer"], sort=True)[["n", "F", "dF"]].sum()
-    cube = sums.unstack("layer").fillna(0.0)
+    cube = sums.unstack("layer")
+    if cube.isna().any().any():
+        raise GedigError("the scoring table lacks some layer of some text: every text must have every layer")
     n_layers = df["layer"].nunique()
     return cube.to_numpy().reshape(len(cube), 3, n_layers).transpose(0, 2, 1)
 
@@ -41,14 +44,16 @@ LAYER_STATISTICS = {
 }
 """H2's transition as margins of the layer means of F, each positive when the paper's reading holds:
 layer 0 lies below every other layer; the largest rise (after layer 0 or 1) exceeds every later one."""
+MIN_LAYERS = {"layer0_margin": 2, "start_jump_margin": 4}
+"""The layers each margin needs: a layer after 0; a rise after layer 2 to compare with."""
 
 
-def layer_intervals(df: pd.DataFrame, *, n_boot: int = N_BOOT, seed: int = 0) -> dict[str, tuple[float, float]]:
+def layer_intervals(df: pd.DataFrame, *, baseline: str = "random", n_boot: int = N_BOOT, seed: int = 0) -> dict[str, tuple[float, float]]:
     """95 % text-bootstrap intervals (``gedig.analysis.stats.text_bootstrap``) of every layer's mean F
-    (``layer<l>.F``) and ΔF against random (``layer<l>.dF``), the transition margins
-    (``LAYER_STATISTICS``; a margin needs at least 2 or 4 layers) and the Spearman ρ of per-text layer
+    (``layer<l>.F``) and ΔF against ``baseline`` (``layer<l>.dF``), the transition margins
+    (``LAYER_STATISTICS``, where the model has ``MIN_LAYERS``) and the Spearman ρ of per-text layer
     means with the layer index."""
-    cube = layer_sums(df)
+    cube = layer_sums(df, baseline=baseline)
     n_texts, n_layers, _ = cube.shape
     flat = cube.reshape(n_texts, n_layers * 3)
 
@@ -61,9 +66,8 @@ def layer_intervals(df: pd.DataFrame, *, n_boot: int = N_BOOT, seed: int = 0) ->
         out[f"layer{layer}.dF"] = text_bootstrap(
             flat, lambda t, k=layer: (totals(t)[..., 2] / totals(t)[..., 0])[..., k], n_boot=n_boot, seed=seed
         )
-    needs = {"layer0_margin": 2, "start_jump_margin": 4}
     for name, fn in LAYER_STATISTICS.items():
-        if n_layers >= needs[name]:
+        if n_layers >= MIN_LAYERS[name]:
             out[name] = text_bootstrap(flat, lambda t, f=fn: f(_layer_F(totals(t))), n_boot=n_boot, seed=seed)
     means = cube[..., 1] / cube[..., 0]  # per-text layer means
     layers = np.broadcast_to(np.arange(n_layers), means.shape)
@@ -113,11 +117,11 @@ def layer_transition(
     if intervals and df["text_id"].nunique() >= 2:
         Fm = F[None, :]
         for name, fn in LAYER_STATISTICS.items():
-            if len(F) >= {"layer0_margin": 2, "start_jump_margin": 4}[name]:
+            if len(F) >= MIN_LAYERS[name]:
                 out[f"{key}.{name}"] = float(fn(Fm)[0])
             else:
                 out[f"why_missing.{key}.{name}"] = f"the model has {len(F)} layers, too few for this margin"
-        for name, (lo, hi) in layer_intervals(df, seed=seed).items():
+        for name, (lo, hi) in layer_intervals(df, baseline=baseline, seed=seed).items():
             out[f"ci.{key}.{name}"] = [lo, hi]
     return table, out
 

@@ -18,7 +18,7 @@ from scipy import stats as sps
 from ..errors import GedigError
 from ..gauge.config import GaugeConfig
 from ..gauge.headstats import HEAD_STATS
-from .stats import bootstrap_ci, text_bootstrap
+from .stats import bootstrap_ci, t_interval, text_bootstrap
 
 THRESHOLDS: dict[str, dict[str, float]] = {
     "q 0.8": {"q": 0.8},
@@ -90,16 +90,6 @@ def h2_per_text(table: pd.DataFrame, spec: Spec) -> pd.Series:
     if 1 not in by.columns:
         raise GedigError("H2's effect needs at least two layers")
     return by[1] - by[0]
-
-
-def t_interval(per_text: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
-    """Mean and t-based confidence interval of per-text effects (texts are the replicates)."""
-    x = np.asarray(per_text, dtype=np.float64)
-    m = float(x.mean())
-    if len(x) < 2:
-        return m, float("nan"), float("nan")
-    half = float(sps.t.ppf(0.5 + level / 2, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x)))
-    return m, m - half, m + half
 
 
 def zero_by_construction(spec: Spec, effect: str, baseline: str) -> bool:
@@ -281,7 +271,9 @@ def head_stat_r2(
     if n_boot and t["text_id"].nunique() >= 2:
         cube = t.groupby(["text_id", "layer", "head"], sort=True)[["F_spec", "stat_row_entropy"]].mean().unstack(["layer", "head"])
         n_heads = cube.shape[1] // 2
-        flat = cube.fillna(0.0).to_numpy()  # texts × (F per head, then entropy per head)
+        if cube.isna().any().any():
+            raise GedigError("the scoring table lacks some head of some text: every text must have every head")
+        flat = cube.to_numpy()  # texts × (F per head, then entropy per head)
 
         def r2_entropy(tot: np.ndarray) -> np.ndarray:
             y, x = tot[..., :n_heads], tot[..., n_heads:]

@@ -48,6 +48,17 @@ def bootstrap_ci(
     return float(ci.low), float(ci.high)
 
 
+def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
+    """Mean and t-based confidence interval of a mean over replicates (texts, or seeds); NaN ends
+    below 2 replicates, a point when every value is the same."""
+    x = np.asarray(values, dtype=np.float64)
+    m = float(x.mean())
+    if len(x) < 2:
+        return m, float("nan"), float("nan")
+    half = float(sps.t.ppf(0.5 + level / 2, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x)))
+    return m, m - half, m + half
+
+
 def text_bootstrap(
     sums: np.ndarray, statistic: Callable[[np.ndarray], np.ndarray], *, n_boot: int = 2000, level: float = 0.95, seed: int = 0
 ) -> tuple[float, float]:
@@ -100,17 +111,24 @@ def h1_sums(df: pd.DataFrame, kind: str) -> pd.DataFrame:
     return parts.groupby("text_id", sort=True)[list(ROW_SUMS)].sum()
 
 
-def _var(total: np.ndarray, s: str) -> np.ndarray:
-    n = total[..., 0]
-    i = ROW_SUMS.index(s)
-    return (total[..., i + 1] - total[..., i] ** 2 / n) / (n - 1)
+def _sum(total: np.ndarray, name: str) -> np.ndarray:
+    return total[..., ROW_SUMS.index(name)]
+
+
+def _mean(total: np.ndarray, name: str) -> np.ndarray:
+    return _sum(total, name) / _sum(total, "n")
+
+
+def _var(total: np.ndarray, name: str) -> np.ndarray:
+    n = _sum(total, "n")
+    return (_sum(total, f"{name}2") - _sum(total, name) ** 2 / n) / (n - 1)
 
 
 ROW_STATISTICS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "dF": lambda t: t[..., 5] / t[..., 0],
-    "win_rate": lambda t: t[..., 7] / t[..., 0],
-    "d_z": lambda t: (t[..., 5] / t[..., 0]) / np.sqrt(_var(t, "delta")),
-    "d_pooled": lambda t: (t[..., 1] - t[..., 3]) / t[..., 0] / np.sqrt((_var(t, "real") + _var(t, "base")) / 2),
+    "dF": lambda t: _mean(t, "delta"),
+    "win_rate": lambda t: _mean(t, "wins"),
+    "d_z": lambda t: _mean(t, "delta") / np.sqrt(_var(t, "delta")),
+    "d_pooled": lambda t: (_mean(t, "real") - _mean(t, "base")) / np.sqrt((_var(t, "real") + _var(t, "base")) / 2),
 }
 """The H1 statistics over rows, each from the totals of ``ROW_SUMS`` (so a text bootstrap recomputes them)."""
 

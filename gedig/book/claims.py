@@ -27,13 +27,12 @@ VERDICTS = ("reproduced", "partly reproduced", "inconclusive", "not reproduced",
 """'reproduced': every distinct measurement's interval lies inside the claim's acceptance region;
 'not reproduced': some lies outside it ('partly reproduced' when another lies inside); 'inconclusive':
 an interval straddles the region's edge and none lies outside, or the design cannot detect the
-paper's effect (``gedig.book.verdicts``). 'not checkable offline': no model is bound to the claim's system under the profile. 'not applicable':
-a model is bound, and the chapter states why the claim cannot be asked of it (it has fewer layers
+paper's effect (``gedig.book.verdicts``). 'not checkable offline': no model is bound to the claim's
+system under the profile. 'not applicable': a model is bound, and the chapter states why the claim cannot be asked of it (it has fewer layers
 than the claim is about, or a measure is missing for a reason the chapter recorded)."""
 RARE_VERDICTS = ("not applicable",)
 """Verdicts a tally lists only when some claim has them (the stand-in and paper profiles have none)."""
 WHY_MISSING = "why_missing."
-
 """A chapter that cannot compute a measure for a stated reason writes ``why_missing.<key>: reason``."""
 
 

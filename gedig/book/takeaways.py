@@ -131,8 +131,8 @@ def h2(m: Measures) -> list[str]:
             f"For {P.label('bert')}, layer 0 is {'the lowest' if lowest else 'not the lowest'} "
             f"(F = {signed(read(m, 'h2.{system}.{preset}.layer{layer}.F', system='bert', preset='published', layer=0))} against the paper's "
             f"{signed(PAPER_BERT_LAYERS['layer 0'], '+.2f')}), and the largest rise is from layer "
-            f"{read(m, 'h2.{system}.{preset}.largest_jump_from_layer', system='bert', preset='published')}; the lowest other layer "
-            f"lies {signed(read(m, 'h2.{system}.{preset}.layer0_margin', system='bert', preset='published'), '+.3f')} above layer 0 "
+            f"{read(m, 'h2.{system}.{preset}.largest_jump_from_layer', system='bert', preset='published')}; the lowest other layer's F "
+            f"less layer 0's is {signed(read(m, 'h2.{system}.{preset}.layer0_margin', system='bert', preset='published'), '+.3f')} "
             f"({_ci(m, 'h2.{system}.{preset}.layer0_margin', '+.3f', system='bert', preset='published')})."
         )
     return out
